@@ -1,0 +1,13 @@
+"""Errors raised while loading an article or building its index."""
+
+
+class IndexingError(Exception):
+    """Root of the errors this package raises."""
+
+
+class ArticleError(IndexingError, ValueError):
+    """The article cannot be used: missing, empty, binary or not UTF-8."""
+
+
+class IndexBuildError(IndexingError):
+    """Building or opening the index failed."""

@@ -1,0 +1,141 @@
+"""Korean-aware text processing with Kiwi: sentences and search terms.
+
+One Kiwi analyser is shared by the process: loading it costs about a second,
+and its analysis calls are safe to make from several threads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+_lock = threading.Lock()
+_kiwi: Kiwi | None = None
+
+# Morpheme tags that carry content: nouns, verb and adjective stems, roots,
+# foreign words, numbers, hanja.
+_CONTENT_TAGS = {"NNG", "NNP", "NNB", "NR", "VV", "VA", "XR", "SL", "SN", "SH", "MAG"}
+# Bound nouns and adverbs that occur everywhere and mean little on their own.
+_STOP = {
+    "것", "수", "등", "때문", "중", "데", "바", "뿐", "따위", "측", "쪽", "점", "번",
+    "하", "있", "되", "않", "없", "같", "이", "그", "저", "또", "더", "잘", "및", "또한",
+    "the", "a", "an", "of", "in", "on", "to", "for", "and", "or", "is", "are", "was",
+    "were", "be", "been", "by", "with", "at", "as", "from", "that", "this", "it", "its",
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does",
+    "did", "s", "has", "have", "had", "they", "them", "their", "he", "she", "his", "her",
+}
+
+
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo"
+
+
+def tokenizer_id() -> str:
+    """Names the analyser and its options; search tokens stored in an index depend on it."""
+    from importlib.metadata import version
+
+    return TOKENIZER_ID.format(version=version("kiwipiepy"))
+
+
+def kiwi() -> Kiwi:
+    """The process's Kiwi analyser, loaded on first use."""
+    global _kiwi
+    if _kiwi is None:
+        with _lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                # The multi-word dictionary and typo model triple the start-up
+                # time and add nothing to sentence splitting or search terms.
+                _kiwi = Kiwi(num_workers=1, load_multi_dict=False, load_typo_dict=False)
+    return _kiwi
+
+
+@dataclass(frozen=True)
+class Term:
+    """A morpheme worth searching for, with its tag and where it sits in the text."""
+
+    form: str
+    tag: str
+    start: int
+    end: int
+
+
+def terms(text: str) -> list[Term]:
+    """Content morphemes of ``text`` (lower-cased foreign words), stop words removed."""
+    out = []
+    for tok in _tokenize(text):
+        form, tag, start, length = tok
+        if tag not in _CONTENT_TAGS:
+            continue
+        form = form.lower() if tag == "SL" else form
+        if form in _STOP:
+            continue
+        out.append(Term(form, tag, start, start + length))
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens of ``text`` for BM25: content morphemes as plain strings."""
+    return [t.form for t in terms(text)]
+
+
+@lru_cache(maxsize=2048)
+def _tokenize(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple((t.form, t.tag, t.start, t.len) for t in kiwi().tokenize(_fold(text)))
+
+
+def _fold(text: str) -> str:
+    # NFKC turns full-width letters and digits into the ordinary ones; the
+    # length of each character is kept so that offsets stay valid.
+    return "".join(c if len(n := unicodedata.normalize("NFKC", c)) != 1 else n for c in text)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+_HARD_LIMIT = 600
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans within ``text[start:end]``, as offsets into ``text``.
+
+    Kiwi finds the boundaries; a run-on "sentence" longer than a few hundred
+    characters (tables, lists without punctuation) is cut at spaces so that
+    no evidence sentence swamps the answer.
+    """
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    spans = []
+    for s in kiwi().split_into_sents(piece):
+        a, b = start + s.start, start + s.end
+        while b - a > _HARD_LIMIT:
+            cut = text.rfind(" ", a + _HARD_LIMIT // 2, a + _HARD_LIMIT)
+            cut = cut if cut > a else a + _HARD_LIMIT
+            spans.append(Span(a, cut))
+            a = cut
+            while a < b and text[a].isspace():
+                a += 1
+        if b > a:
+            spans.append(Span(a, b))
+    return spans
+
+
+_SCRIPT_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_SCRIPT_LATIN = re.compile(r"[A-Za-z]")
+
+
+def language(text: str) -> str:
+    """'ko' when the text is mostly Hangul, 'en' when mostly Latin letters."""
+    ko = len(_SCRIPT_HANGUL.findall(text))
+    en = len(_SCRIPT_LATIN.findall(text))
+    return "en" if en > 2 * ko else "ko"

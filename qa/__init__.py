@@ -1,0 +1,26 @@
+"""Ask questions about a news article; every answer carries its evidence.
+
+>>> from qa import Chatbot
+>>> bot = Chatbot()
+>>> bot.ask("티카드는 몽골 국민의 약 몇 퍼센트가 사용하나요?").text
+'티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 ...'
+"""
+
+from qa.chatbot import Chatbot, bundled_article
+from qa.errors import ArticleError, ConfigError, IndexError_, ModelError, QAError, QuestionError
+from qa.settings import Settings
+from qa.types import Answer, Source
+
+__all__ = [
+    "Answer",
+    "ArticleError",
+    "Chatbot",
+    "ConfigError",
+    "IndexError_",
+    "ModelError",
+    "QAError",
+    "QuestionError",
+    "Settings",
+    "Source",
+    "bundled_article",
+]

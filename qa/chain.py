@@ -1,0 +1,187 @@
+"""The retrieval chain, as LangChain runnables.
+
+question + history
+  -> understand   (language, terms, follow-up context; no LLM)
+  -> retrieve     (dense from Chroma + BM25 over morphemes, rank-fused)
+  -> evidence     (sentences of the retrieved chunks, scored)
+  -> decide       (does the article answer? calibrated thresholds)
+  -> write        (extractive sentence, or an LLM writer plugged in)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from index import korean
+from index.store import ArticleIndex
+from qa.evidence import Calibration, Evidence, answers, score_sentences
+from qa.retriever import Hit, HybridRetriever
+from qa.types import Answer, Source
+from qa.understand import Query, Turn, understand
+
+REFUSAL = {
+    "ko": "기사에는 이 질문에 대한 내용이 없습니다.",
+    "en": "The article does not say.",
+}
+
+
+@dataclass
+class State:
+    """What flows through the chain; each stage fills its part."""
+
+    question: str
+    history: list[Turn]
+    query: Query | None = None
+    vector: np.ndarray | None = None
+    hits: list[Hit] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    found: bool = False
+    reason: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    answer: Answer | None = None
+
+
+def _timed(name: str, fn: Callable[[State], State]) -> Runnable[State, State]:
+    def run(state: State) -> State:
+        t0 = time.perf_counter()
+        out = fn(state)
+        out.timings[name] = time.perf_counter() - t0
+        return out
+
+    return RunnableLambda(run, name=name)
+
+
+class Pipeline:
+    """Answers questions about one indexed article."""
+
+    def __init__(
+        self,
+        index: ArticleIndex,
+        retriever: HybridRetriever,
+        *,
+        top_k: int = 3,
+        calibration: Calibration | None = None,
+        writer: Runnable[State, State] | None = None,
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.top_k = top_k
+        self.calibration = calibration or Calibration()
+        self.article_language = korean.language(index.article.text[:4000])
+        self.writer = writer or RunnableLambda(write_extractive, name="write")
+        self.chain: Runnable[State, State] = (
+            _timed("understand", self._understand)
+            | _timed("retrieve", self._retrieve)
+            | _timed("evidence", self._evidence)
+            | _timed("decide", self._decide)
+            | _timed("write", self._write)
+        )
+
+    def run(self, question: str, history: list[Turn]) -> State:
+        return self.chain.invoke(State(question=question, history=history))
+
+    def _understand(self, state: State) -> State:
+        state.query = understand(state.question, state.history)
+        return state
+
+    def _retrieve(self, state: State) -> State:
+        q = state.query
+        assert q is not None
+        emb = self.retriever.embeddings
+        vector = np.asarray(emb.embed_query(q.question), dtype=np.float32)
+        if q.followup and q.context:
+            # Lean on the earlier turn without letting it drown the new question.
+            ctx = np.asarray(emb.embed_query(q.retrieval_text), dtype=np.float32)
+            vector = vector + ctx
+            vector = vector / (np.linalg.norm(vector) or 1.0)
+        state.vector = vector
+        state.hits = self.retriever.search(
+            q.question, vector=vector, context_terms=list(q.context_terms)
+        )
+        return state
+
+    def _evidence(self, state: State) -> State:
+        assert state.query is not None and state.vector is not None
+        state.evidence = score_sentences(
+            state.query, state.hits, self.index, state.vector, self.calibration
+        )
+        return state
+
+    def _decide(self, state: State) -> State:
+        assert state.query is not None
+        best = state.evidence[0] if state.evidence else None
+        state.found, state.reason = answers(
+            state.query, best, self.article_language, self.calibration
+        )
+        return state
+
+    def _write(self, state: State) -> State:
+        if not state.found:
+            return refuse(state)
+        return self.writer.invoke(state)
+
+    def sources(self, state: State) -> tuple[Source, ...]:
+        """The passages to show: the evidence's chunk first, then the next best chunks."""
+        best_per_chunk: dict[int, Evidence] = {}
+        for ev in state.evidence:
+            best_per_chunk.setdefault(ev.hit.chunk.id, ev)
+        name = self.index.article.name
+        out = []
+        for ev in list(best_per_chunk.values())[: self.top_k]:
+            c, s = ev.hit.chunk, ev.sentence
+            out.append(
+                Source(
+                    text=c.text,
+                    score=round(ev.score, 4),
+                    start=c.start,
+                    end=c.end,
+                    evidence=s.text,
+                    evidence_start=s.start,
+                    evidence_end=s.end,
+                    article=name,
+                )
+            )
+        return tuple(out)
+
+
+def meta(state: State) -> dict[str, Any]:
+    q = state.query
+    best = state.evidence[0] if state.evidence else None
+    return {
+        "reason": state.reason,
+        "followup": bool(q and q.followup),
+        "expects": q.expects if q else None,
+        "terms": list(q.terms) if q else [],
+        "dense": round(best.dense, 4) if best else None,
+        "coverage": round(best.chunk_coverage, 4) if best else None,
+    }
+
+
+def refuse(state: State) -> State:
+    lang = state.query.language if state.query else "ko"
+    state.answer = Answer(text=REFUSAL[lang], found=False, mode="refusal", language=lang,
+                          question=state.question)
+    return state
+
+
+def tidy(sentence: str) -> str:
+    """A sentence as an answer: one line, without leading bullets or heading marks."""
+    return " ".join(sentence.split()).lstrip("◇◆■□▲△▶▷●○-–— ").strip()
+
+
+def write_extractive(state: State) -> State:
+    """The answer is the best evidence sentence itself: faithful by construction."""
+    assert state.query is not None
+    best = state.evidence[0]
+    text = tidy(best.sentence.text)
+    if state.query.language == "en":
+        text = f'The article says: "{text}"'
+    state.answer = Answer(text=text, found=True, mode="extractive",
+                          language=state.query.language, question=state.question)
+    return state

@@ -1,0 +1,88 @@
+"""One place for every knob, with defaults that work offline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from qa.errors import ConfigError
+
+ANSWERERS = ("auto", "extractive", "llm")
+
+
+def default_index_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("qa", appauthor=False)) / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of a :class:`~qa.Chatbot`.
+
+    Build one directly, or from ``QA_*`` environment variables with
+    :meth:`from_env`; the chatbot never reads the environment itself.
+
+    >>> Settings(answerer="extractive", index_dir=Path("/tmp/qa-index"))  # doctest: +ELLIPSIS
+    Settings(...)
+    """
+
+    #: The article to answer from; ``None`` is the bundled KT-Mongolia article.
+    article: Path | None = None
+    #: Where indexes live (one folder per article).
+    index_dir: Path = field(default_factory=default_index_dir)
+    #: ``e5`` (bundled multilingual-e5-small) or ``st:<sentence-transformers model or folder>``.
+    embeddings: str = "e5"
+    #: ``auto`` (the LLM when installed, else extractive), ``extractive`` or ``llm``.
+    answerer: str = "auto"
+    #: Threads for the embedding engine (1 is fastest on a busy 2-core machine).
+    threads: int = 1
+    #: Passages returned with an answer.
+    top_k: int = 3
+    #: Candidates taken from each retriever before fusion.
+    fetch_k: int = 10
+    #: Chunking: a chunk's longest size and a paragraph's shortest on its own.
+    chunk_chars: int = 400
+    min_chunk_chars: int = 100
+    #: Longest question accepted, in characters.
+    max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.answerer not in ANSWERERS:
+            raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}; got {self.answerer!r}")
+        for name in ("threads", "top_k", "fetch_k", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        if self.fetch_k < self.top_k:
+            raise ConfigError(f"fetch_k ({self.fetch_k}) must be at least top_k ({self.top_k})")
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``QA_<FIELD>`` variables (e.g. ``QA_ANSWERER=extractive``)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(name: str, kind: object, raw: str) -> object:
+    kind = str(kind)
+    if "Path" in kind:
+        return Path(raw).expanduser()
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"QA_{name.upper()} must be a whole number; got {raw!r}") from None
+    return raw
