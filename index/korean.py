@@ -33,7 +33,7 @@ _STOP = {
 }
 
 
-TOKENIZER_ID = "kiwi-{version}:nomulti-notypo"
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams"
 
 
 def tokenizer_id() -> str:
@@ -81,9 +81,23 @@ def terms(text: str) -> list[Term]:
     return out
 
 
+_HANGUL_NOUN = re.compile(r"^[\uac00-\ud7a3]{3,}$")
+
+
 def tokens(text: str) -> list[str]:
-    """Search tokens of ``text`` for BM25: content morphemes as plain strings."""
-    return [t.form for t in terms(text)]
+    """Search tokens of ``text`` for BM25: content morphemes, plus the character
+    bigrams of long Hangul nouns.
+
+    Kiwi splits an unknown compound differently by context ("디지털개발부"
+    whole in one sentence, "디지털/개발/부" in a question); the bigrams let
+    the two meet anyway.
+    """
+    out = []
+    for t in terms(text):
+        out.append(t.form)
+        if t.tag.startswith("NN") and _HANGUL_NOUN.match(t.form):
+            out.extend(t.form[i : i + 2] for i in range(len(t.form) - 1))
+    return out
 
 
 @lru_cache(maxsize=2048)

@@ -58,21 +58,32 @@ _MONEY = re.compile(
 _DATE_WORDS = re.compile(r"\d+\s*(년|월|일|시)|지난해|올해|작년|내년|이날|오늘|어제|내일|금일|전날|다음날")
 
 
+def _surface(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
 def score_sentences(
     query: Query, hits: list[Hit], index: ArticleIndex, vector: np.ndarray, cal: Calibration
 ) -> list[Evidence]:
     """Sentences of the retrieved chunks, best first."""
     kw = index.keyword
-    weights = {t: kw.idf(t) for t in query.terms}
+    # A one-syllable noun is as often a splitting artefact ("부" of
+    # "디지털개발부") as a word: it counts half.
+    weights = {t: kw.idf(t) * (0.5 if len(t) == 1 else 1.0) for t in query.terms}
     total = sum(weights.values())
     ctx_weights = {t: 0.5 * kw.idf(t) for t in query.context_terms}
     ctx_total = sum(ctx_weights.values())
 
-    def coverage(terms: set[str]) -> float:
-        own = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+    def coverage(terms: set[str], surface: str) -> float:
+        # A term counts when it is one of the text's morphemes or, for terms of
+        # two or more characters, part of its surface ("디지털" in "디지털개발부").
+        def has(t: str) -> bool:
+            return t in terms or (len(t) >= 2 and t in surface)
+
+        own = sum(w for t, w in weights.items() if has(t)) / total if total else 0.0
         if not query.followup or not ctx_total:
             return own
-        ctx = sum(w for t, w in ctx_weights.items() if t in terms) / ctx_total
+        ctx = sum(w for t, w in ctx_weights.items() if has(t)) / ctx_total
         return (own + 0.5 * ctx) / 1.5 if total else ctx
 
     out = []
@@ -80,11 +91,11 @@ def score_sentences(
         chunk_terms: set[str] = set()
         for i in hit.chunk.sentences:
             chunk_terms.update(index.sentence_terms[i])
-        chunk_cov = coverage(chunk_terms)
+        chunk_cov = coverage(chunk_terms, _surface(hit.chunk.text))
         for i in hit.chunk.sentences:
             s = index.sentences[i]
             dense = float(index.sentence_vectors[i] @ vector)
-            cov = coverage(set(index.sentence_terms[i]))
+            cov = coverage(set(index.sentence_terms[i]), _surface(s.text))
             number = bool(_DIGIT.search(s.text))
             date = bool(_DATE_WORDS.search(s.text))
             money = bool(_MONEY.search(s.text))
