@@ -1,0 +1,170 @@
+"""The ``qa`` command: ask, chat, index, eval (and serve, with the UI installed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.settings import ANSWERERS, Settings
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("settings (defaults come from QA_* environment variables)")
+    g.add_argument("--article", type=Path, help="article file (UTF-8 text); default: the bundled one")
+    g.add_argument("--index-dir", type=Path, help="where indexes are kept")
+    g.add_argument("--answerer", choices=ANSWERERS, help="who writes the answer")
+    g.add_argument("--embeddings", help="'e5' or 'st:<sentence-transformers model or folder>'")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        article=getattr(args, "article", None),
+        index_dir=getattr(args, "index_dir", None),
+        answerer=getattr(args, "answerer", None),
+        embeddings=getattr(args, "embeddings", None),
+    )
+
+
+def _progress_bar(desc: str) -> Any:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+        b = bar["bar"]
+        b.update(done - b.n)
+        if done >= total:
+            b.close()
+
+    return update
+
+
+def _chatbot(args: argparse.Namespace) -> Any:
+    from qa.chatbot import Chatbot
+
+    return Chatbot(settings=_settings(args), progress=_progress_bar("indexing"))
+
+
+def _print_answer(answer: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+        return
+    print(answer.text)
+    if not answer.found:
+        print("  (not found in the article)")
+    for i, s in enumerate(answer.sources, 1):
+        ev = " ".join(s.evidence.split()) or " ".join(s.text.split())
+        print(f"  [{i}] {s.article} {s.start}-{s.end} (score {s.score:.3f}): {ev}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    bot = _chatbot(args)
+    _print_answer(bot.ask(args.question), args.json)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    bot = _chatbot(args)
+    print(f"Asking about {bot.index.article.name}. Empty line or Ctrl-D to quit, /reset to forget.")
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            print()
+            return 0
+        if not line.strip():
+            return 0
+        if line.strip() == "/reset":
+            bot.reset()
+            print("(conversation cleared)")
+            continue
+        try:
+            _print_answer(bot.ask(line), False)
+        except QAError as e:
+            print(f"qa: {e}", file=sys.stderr)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        args.article = args.file
+    bot = _chatbot(args)
+    idx = bot.index
+    what = "rebuilt" if bot.rebuilt else "reused"
+    print(f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
+          f"{len(idx.sentences)} sentences, at {idx.path}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import evaluate
+
+    def show(row: dict[str, Any]) -> None:
+        if args.show or not row["ok"]:
+            mark = "PASS" if row["ok"] else "FAIL"
+            print(f"{mark} {row['id']} ev={row['evidence_hit']} found={row['found']} "
+                  f"Q={row['question']!r}\n     A={row['answer'][:200]!r}  [{row['reason']}]")
+
+    report = evaluate(args.dataset, _settings(args), on_case=show)
+    lines = report.lines()
+    width = max(len(line) for line in lines)
+    print("-" * width)
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps({"rows": report.rows, **report.figures()},
+                                        ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about a news article (Korean or English); "
+        "every answer shows the passage it came from.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common], help="chat in the terminal (keeps history)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("index", parents=[common], help="build (or check) an article's index")
+    p.add_argument("file", nargs="?", type=Path, help="article file; default: --article or bundled")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("eval", parents=[common], help="grade answers on a JSONL question set")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--show", action="store_true", help="print every answer, not only failures")
+    p.add_argument("--json", type=Path, help="write per-case results to this file")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except QAError as e:
+        print(f"qa: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
