@@ -51,8 +51,7 @@ def decode(data: bytes, name: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ArticleError(
-            f"{name!r} is not UTF-8 text (byte {e.start} cannot be decoded); "
-            "save it as UTF-8 and try again"
+            f"{name!r} is not UTF-8 text (byte {e.start} cannot be decoded); save it as UTF-8 and try again"
         ) from None
     controls = sum(1 for c in text[:8192] if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
     if controls > 8:

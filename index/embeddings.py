@@ -75,8 +75,7 @@ def sentence_transformer_embeddings(model: str) -> Embeddings:
         from langchain_huggingface import HuggingFaceEmbeddings
     except ImportError as e:
         raise IndexBuildError(
-            "the sentence-transformers backend needs the 'st' extra: "
-            "pip install 'qa[st]' torch==2.13.0"
+            "the sentence-transformers backend needs the 'st' extra: pip install 'qa[st]' torch==2.13.0"
         ) from e
     try:
         return HuggingFaceEmbeddings(
@@ -101,6 +100,4 @@ def make_embeddings(spec: str, threads: int = 1) -> tuple[Embeddings, str]:
             if not name:
                 raise ValueError(f"no model named after {prefix!r} in embeddings spec {spec!r}")
             return sentence_transformer_embeddings(name), "st:" + name
-    raise ValueError(
-        f"unknown embeddings {spec!r}: use 'e5' or 'st:<sentence-transformers model or folder>'"
-    )
+    raise ValueError(f"unknown embeddings {spec!r}: use 'e5' or 'st:<sentence-transformers model or folder>'")

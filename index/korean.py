@@ -24,16 +24,85 @@ _kiwi: Kiwi | None = None
 _CONTENT_TAGS = {"NNG", "NNP", "NNB", "NR", "VV", "VA", "XR", "SL", "SN", "SH", "MAG"}
 # Bound nouns and adverbs that occur everywhere and mean little on their own.
 _STOP = {
-    "것", "수", "등", "때문", "중", "데", "바", "뿐", "따위", "측", "쪽", "점", "번",
-    "하", "있", "되", "않", "없", "같", "이", "그", "저", "또", "더", "잘", "및", "또한",
-    "the", "a", "an", "of", "in", "on", "to", "for", "and", "or", "is", "are", "was",
-    "were", "be", "been", "by", "with", "at", "as", "from", "that", "this", "it", "its",
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does",
-    "did", "s", "has", "have", "had", "they", "them", "their", "he", "she", "his", "her",
+    "것",
+    "수",
+    "등",
+    "때문",
+    "중",
+    "데",
+    "바",
+    "뿐",
+    "따위",
+    "측",
+    "쪽",
+    "점",
+    "번",
+    "하",
+    "있",
+    "되",
+    "않",
+    "없",
+    "같",
+    "이",
+    "그",
+    "저",
+    "또",
+    "더",
+    "잘",
+    "및",
+    "또한",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "to",
+    "for",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "by",
+    "with",
+    "at",
+    "as",
+    "from",
+    "that",
+    "this",
+    "it",
+    "its",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "do",
+    "does",
+    "did",
+    "s",
+    "has",
+    "have",
+    "had",
+    "they",
+    "them",
+    "their",
+    "he",
+    "she",
+    "his",
+    "her",
 }
 
 
-TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams"
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes"
 
 
 def tokenizer_id() -> str:
@@ -68,16 +137,57 @@ class Term:
 
 
 def terms(text: str) -> list[Term]:
-    """Content morphemes of ``text`` (lower-cased foreign words), stop words removed."""
-    out = []
-    for tok in _tokenize(text):
-        form, tag, start, length = tok
+    """Content morphemes of ``text`` (lower-cased foreign words), stop words removed.
+
+    Latin letters, digits and hyphens written together form one term, as
+    they do in names such as "N2N", "T-Card" or "COVID-19" (Kiwi cuts them).
+    """
+    out: list[Term] = []
+    for form, tag, start, length in _merge_codes(_tokenize(text)):
         if tag not in _CONTENT_TAGS:
             continue
         form = form.lower() if tag == "SL" else form
         if form in _STOP:
             continue
         out.append(Term(form, tag, start, start + length))
+    return out
+
+
+_CODE_TAGS = {"SL", "SN"}
+
+
+def _merge_codes(toks: tuple[tuple[str, str, int, int], ...]) -> list[tuple[str, str, int, int]]:
+    out: list[tuple[str, str, int, int]] = []
+    run: list[tuple[str, str, int, int]] = []
+
+    def flush() -> None:
+        # A hyphen may join a code but never end one.
+        while run and run[-1][1] not in _CODE_TAGS:
+            out_tail = run.pop()
+            flushed_tail.append(out_tail)
+        if len(run) > 1:
+            start = run[0][2]
+            end = run[-1][2] + run[-1][3]
+            form = "".join(t[0] for t in run)
+            out.append((form, "SL" if any(t[1] == "SL" for t in run) else "SN", start, end - start))
+        else:
+            out.extend(run)
+        out.extend(reversed(flushed_tail))
+        run.clear()
+        flushed_tail.clear()
+
+    flushed_tail: list[tuple[str, str, int, int]] = []
+    for tok in toks:
+        form, tag, start, _ = tok
+        joins = run and run[-1][2] + run[-1][3] == start
+        if tag in _CODE_TAGS or (tag == "SO" and form == "-" and run):
+            if run and not joins:
+                flush()
+            run.append(tok)
+        else:
+            flush()
+            out.append(tok)
+    flush()
     return out
 
 

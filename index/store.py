@@ -132,8 +132,9 @@ def _slot_lock(slot: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _embed_passages(embeddings: Embeddings, texts: list[str], progress: Progress | None, done: int,
-                    total: int) -> tuple[np.ndarray, int]:
+def _embed_passages(
+    embeddings: Embeddings, texts: list[str], progress: Progress | None, done: int, total: int
+) -> tuple[np.ndarray, int]:
     batch = 16
     out = []
     for i in range(0, len(texts), batch):
@@ -147,8 +148,15 @@ def _embed_passages(embeddings: Embeddings, texts: list[str], progress: Progress
     return np.vstack(out), done
 
 
-def _build(slot: Path, article: Article, want: dict[str, Any], embeddings: Embeddings,
-           chunking: ChunkSettings, progress: Progress | None, chroma_client: Any) -> str:
+def _build(
+    slot: Path,
+    article: Article,
+    want: dict[str, Any],
+    embeddings: Embeddings,
+    chunking: ChunkSettings,
+    progress: Progress | None,
+    chroma_client: Any,
+) -> str:
     build = f"b-{uuid.uuid4().hex[:12]}"
     path = slot / build
     path.mkdir()
@@ -223,8 +231,9 @@ def _swap(slot: Path, build: str, want: dict[str, Any]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _load_live(slot: Path, article: Article, want: dict[str, Any], embeddings: Embeddings,
-               chroma_client: Any) -> ArticleIndex | None:
+def _load_live(
+    slot: Path, article: Article, want: dict[str, Any], embeddings: Embeddings, chroma_client: Any
+) -> ArticleIndex | None:
     """The live build if it matches ``want`` and is whole; None means rebuild."""
     try:
         current = json.loads((slot / "current.json").read_text(encoding="utf-8"))
@@ -239,9 +248,7 @@ def _load_live(slot: Path, article: Article, want: dict[str, Any], embeddings: E
         return None
 
     text = manifest["text"]
-    sentences = [
-        Sentence(i, a, b, p, c, text[a:b]) for i, (a, b, p, c) in enumerate(manifest["sentences"])
-    ]
+    sentences = [Sentence(i, a, b, p, c, text[a:b]) for i, (a, b, p, c) in enumerate(manifest["sentences"])]
     chunks = [Chunk(i, a, b, tuple(s), text[a:b]) for i, a, b, s in manifest["chunks"]]
     if vectors.shape[0] != len(sentences) or not chunks:
         return None

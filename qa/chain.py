@@ -101,24 +101,18 @@ class Pipeline:
             vector = vector + ctx
             vector = vector / (np.linalg.norm(vector) or 1.0)
         state.vector = vector
-        state.hits = self.retriever.search(
-            q.question, vector=vector, context_terms=list(q.context_terms)
-        )
+        state.hits = self.retriever.search(q.question, vector=vector, context_terms=list(q.context_terms))
         return state
 
     def _evidence(self, state: State) -> State:
         assert state.query is not None and state.vector is not None
-        state.evidence = score_sentences(
-            state.query, state.hits, self.index, state.vector, self.calibration
-        )
+        state.evidence = score_sentences(state.query, state.hits, self.index, state.vector, self.calibration)
         return state
 
     def _decide(self, state: State) -> State:
         assert state.query is not None
         best = state.evidence[0] if state.evidence else None
-        state.found, state.reason = answers(
-            state.query, best, self.article_language, self.calibration
-        )
+        state.found, state.reason = answers(state.query, best, self.article_language, self.calibration)
         return state
 
     def _write(self, state: State) -> State:
@@ -165,8 +159,9 @@ def meta(state: State) -> dict[str, Any]:
 
 def refuse(state: State) -> State:
     lang = state.query.language if state.query else "ko"
-    state.answer = Answer(text=REFUSAL[lang], found=False, mode="refusal", language=lang,
-                          question=state.question)
+    state.answer = Answer(
+        text=REFUSAL[lang], found=False, mode="refusal", language=lang, question=state.question
+    )
     return state
 
 
@@ -182,6 +177,7 @@ def write_extractive(state: State) -> State:
     text = tidy(best.sentence.text)
     if state.query.language == "en":
         text = f'The article says: "{text}"'
-    state.answer = Answer(text=text, found=True, mode="extractive",
-                          language=state.query.language, question=state.question)
+    state.answer = Answer(
+        text=text, found=True, mode="extractive", language=state.query.language, question=state.question
+    )
     return state

@@ -43,8 +43,9 @@ def _article(settings: Settings) -> tuple[Article, str]:
 class Engine:
     """The heavy, shareable part of a chatbot: models, index, chain. Holds no conversation."""
 
-    def __init__(self, settings: Settings, article: Article, key: str,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, settings: Settings, article: Article, key: str, progress: Progress | None = None
+    ) -> None:
         self.settings = settings
         try:
             self.embeddings, embedder_id = make_embeddings(settings.embeddings, settings.threads)
@@ -55,8 +56,13 @@ class Engine:
         chunking = ChunkSettings(settings.chunk_chars, settings.min_chunk_chars)
         try:
             self.index, self.rebuilt = open_index(
-                article, settings.index_dir, self.embeddings, embedder_id, chunking,
-                key=key, progress=progress,
+                article,
+                settings.index_dir,
+                self.embeddings,
+                embedder_id,
+                chunking,
+                key=key,
+                progress=progress,
             )
         except IndexBuildError as e:
             raise IndexError_(str(e)) from None
@@ -102,8 +108,13 @@ class Chatbot:
     conversation; models and indexes are shared within the process.
     """
 
-    def __init__(self, article: str | Path | None = None, *, settings: Settings | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        article: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         settings = settings or Settings.from_env()
         if article is not None:
             settings = settings.with_(article=Path(article))

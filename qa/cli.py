@@ -99,8 +99,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     bot = _chatbot(args)
     idx = bot.index
     what = "rebuilt" if bot.rebuilt else "reused"
-    print(f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
-          f"{len(idx.sentences)} sentences, at {idx.path}")
+    print(
+        f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
+        f"{len(idx.sentences)} sentences, at {idx.path}"
+    )
     return 0
 
 
@@ -110,8 +112,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def show(row: dict[str, Any]) -> None:
         if args.show or not row["ok"]:
             mark = "PASS" if row["ok"] else "FAIL"
-            print(f"{mark} {row['id']} ev={row['evidence_hit']} found={row['found']} "
-                  f"Q={row['question']!r}\n     A={row['answer'][:200]!r}  [{row['reason']}]")
+            print(
+                f"{mark} {row['id']} ev={row['evidence_hit']} found={row['found']} "
+                f"Q={row['question']!r}\n     A={row['answer'][:200]!r}  [{row['reason']}]"
+            )
 
     report = evaluate(args.dataset, _settings(args), on_case=show)
     lines = report.lines()
@@ -119,8 +123,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print("-" * width)
     print("\n".join(lines))
     if args.json:
-        args.json.write_text(json.dumps({"rows": report.rows, **report.figures()},
-                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"rows": report.rows, **report.figures()}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
     return 0
 
 

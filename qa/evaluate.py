@@ -58,8 +58,12 @@ class Report:
 
     def lines(self) -> list[str]:
         f = self.figures()
-        a, u, e, acc = (f["answerable_correct"], f["unanswerable_declined"],
-                        f["evidence_in_sources"], f["accuracy"])
+        a, u, e, acc = (
+            f["answerable_correct"],
+            f["unanswerable_declined"],
+            f["evidence_in_sources"],
+            f["accuracy"],
+        )
         return [
             f"answerable correct: {a[0]}/{a[1]}",
             f"unanswerable declined: {u[0]}/{u[1]}",
@@ -90,8 +94,9 @@ def _article_for(case: dict[str, Any], dataset: Path, settings: Settings) -> Pat
     raise ConfigError(f"case {case.get('id')!r} names article {name!r}, not found beside {dataset}")
 
 
-def evaluate(dataset: Path, settings: Settings,
-             on_case: Callable[[dict[str, Any]], None] | None = None) -> Report:
+def evaluate(
+    dataset: Path, settings: Settings, on_case: Callable[[dict[str, Any]], None] | None = None
+) -> Report:
     """Run every case with a fresh chatbot, after one untimed warm-up per article."""
     cases = load_cases(dataset)
     report = Report()
@@ -116,9 +121,15 @@ def evaluate(dataset: Path, settings: Settings,
         if ev:
             ev_hit = any(norm(ev) in norm(s.text) for s in answer.sources)
         row = {
-            "id": case["id"], "ok": ok, "found": found, "unanswerable": unanswerable,
-            "evidence_hit": ev_hit, "question": case["turns"][-1], "answer": answer.text,
-            "mode": answer.mode, "reason": answer.meta.get("reason", ""),
+            "id": case["id"],
+            "ok": ok,
+            "found": found,
+            "unanswerable": unanswerable,
+            "evidence_hit": ev_hit,
+            "question": case["turns"][-1],
+            "answer": answer.text,
+            "mode": answer.mode,
+            "reason": answer.meta.get("reason", ""),
         }
         report.rows.append(row)
         if on_case:

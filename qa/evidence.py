@@ -3,13 +3,13 @@ the best of them answers the question at all."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.chunking import Sentence
 from index.store import ArticleIndex
+from qa import answer_types
 from qa.retriever import Hit
 from qa.understand import Query
 
@@ -24,9 +24,7 @@ class Evidence:
     dense: float
     coverage: float  # share (idf-weighted) of the question's terms in this sentence
     chunk_coverage: float  # the same, over the sentence's whole chunk
-    has_number: bool
-    has_date: bool
-    has_money: bool
+    fits: bool  # can hold the kind of answer asked for (see qa.answer_types)
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,8 @@ class Calibration:
 
     #: weight of lexical coverage next to dense similarity when ranking sentences
     lexical_weight: float = 0.3
+    #: bonus for a sentence that can hold the kind of answer asked for (a number...)
+    kind_weight: float = 0.05
     #: lowest question-to-sentence similarity for an answer, same-language question
     min_dense: float = 0.80
     #: lowest similarity when the question and the article are in different languages
@@ -47,15 +47,6 @@ class Calibration:
     min_coverage: float = 0.5
     #: similarity that answers even with little word overlap (paraphrases)
     sure_dense: float = 0.90
-
-
-_DIGIT = re.compile(r"\d")
-_MONEY = re.compile(
-    r"\d[\d,.]*\s*(여\s*)?(원|달러|유로|엔|위안|파운드|억|조|만\s*원|천\s*원|백만|dollars?|won|euros?)|"
-    r"[$€£¥₩]\s*\d|\d\s*(million|billion|trillion)",
-    re.IGNORECASE,
-)
-_DATE_WORDS = re.compile(r"\d+\s*(년|월|일|시)|지난해|올해|작년|내년|이날|오늘|어제|내일|금일|전날|다음날")
 
 
 def _surface(text: str) -> str:
@@ -96,27 +87,24 @@ def score_sentences(
             s = index.sentences[i]
             dense = float(index.sentence_vectors[i] @ vector)
             cov = coverage(set(index.sentence_terms[i]), _surface(s.text))
-            number = bool(_DIGIT.search(s.text))
-            date = bool(_DATE_WORDS.search(s.text))
-            money = bool(_MONEY.search(s.text))
-            fits = {"number": number, "date": date, "money": money}.get(query.expects or "", False)
-            score = dense + cal.lexical_weight * cov + (0.02 if fits else 0.0)
-            out.append(Evidence(s, hit, score, dense, cov, chunk_cov, number, date, money))
-    out.sort(key=lambda e: -e.score)
+            fits = answer_types.holds(query.expects, s.text)
+            bonus = cal.kind_weight if (fits and query.expects) else 0.0
+            score = dense + cal.lexical_weight * cov + bonus
+            out.append(Evidence(s, hit, score, dense, cov, chunk_cov, fits))
+    # When a kind of answer is asked for, a sentence that cannot hold one never
+    # outranks one that can, however similar it is.
+    out.sort(key=lambda e: (not e.fits, -e.score))
     return out
 
 
-def answers(query: Query, best: Evidence | None, article_language: str,
-            cal: Calibration) -> tuple[bool, str]:
+def answers(query: Query, best: Evidence | None, article_language: str, cal: Calibration) -> tuple[bool, str]:
     """Does ``best`` answer ``query``? Returns the decision and its reason."""
     if best is None:
         return False, "nothing retrieved"
-    if query.expects == "number" and not best.has_number:
-        return False, "asks for a number; the evidence has none"
-    if query.expects == "date" and not (best.has_date or best.has_number):
-        return False, "asks for a date; the evidence has none"
-    if query.expects == "money" and not best.has_money:
-        return False, "asks for an amount of money; the evidence has none"
+    if not best.fits:
+        return False, f"asks for a {query.expects}; the evidence has none"
+    if query.expects == "email":
+        return True, "asks for an e-mail address; the evidence has one"
     cross = query.language != article_language
     if cross:
         ok = best.dense >= cal.min_dense_cross

@@ -7,47 +7,211 @@ import re
 from dataclasses import dataclass, field
 
 from index import korean
+from qa import answer_types
 
 # Words that shape a question rather than name its subject. They are left out
 # when we measure how much of a question the evidence covers.
 FRAME_WORDS = frozenset(
-    """
-    무엇 뭐 무슨 누구 누가 어디 언제 몇 얼마 얼마나 어떤 어느 왜 어떻게 어때 이름 정도 약 곳 것
-    해 년 월 일 날 시 분 명 개 종 종류 퍼센트 프로 위 순위 번째 사람 뜻 의미 내용 기사 대해
-    관련 경우 때 가지 말 하 되 있 이 그 저 요 거 게 건 뭘 알 수 주 좀 해당 혹시 다 모두 각각
-    직책 직위 직함 기관 부처 단체 회사 기업 나라 국가 도시 장소 역할 목적 이유 방법 분야 산업
-    의 총 정확히 대략 쯤 가량 대충 무엇인가요 뭔가요 며칠 몇일 언제쯤
-    영어 영문 한국어 국문 한글 약자 약어 명칭 정식 풀네임 표기
-    what who whom whose which when where why how many much name names does did do is are was were
-    article say says said tell told mean means the a an of in on to for and or by with at as from
-    it its this that these those they them their there he she his her any
-    """.split()
+    [
+        "무엇",
+        "뭐",
+        "무슨",
+        "누구",
+        "누가",
+        "어디",
+        "언제",
+        "몇",
+        "얼마",
+        "얼마나",
+        "어떤",
+        "어느",
+        "왜",
+        "어떻게",
+        "어때",
+        "이름",
+        "정도",
+        "약",
+        "곳",
+        "것",
+        "해",
+        "년",
+        "월",
+        "일",
+        "날",
+        "시",
+        "분",
+        "명",
+        "개",
+        "종",
+        "종류",
+        "퍼센트",
+        "프로",
+        "위",
+        "순위",
+        "번째",
+        "사람",
+        "뜻",
+        "의미",
+        "내용",
+        "기사",
+        "대해",
+        "관련",
+        "경우",
+        "때",
+        "가지",
+        "말",
+        "하",
+        "되",
+        "있",
+        "이",
+        "그",
+        "저",
+        "요",
+        "거",
+        "게",
+        "건",
+        "뭘",
+        "알",
+        "수",
+        "주",
+        "좀",
+        "해당",
+        "혹시",
+        "다",
+        "모두",
+        "각각",
+        "직책",
+        "직위",
+        "직함",
+        "기관",
+        "부처",
+        "단체",
+        "회사",
+        "기업",
+        "나라",
+        "국가",
+        "도시",
+        "장소",
+        "역할",
+        "목적",
+        "이유",
+        "방법",
+        "분야",
+        "산업",
+        "의",
+        "총",
+        "정확히",
+        "대략",
+        "쯤",
+        "가량",
+        "대충",
+        "무엇인가요",
+        "뭔가요",
+        "며칠",
+        "몇일",
+        "언제쯤",
+        "영어",
+        "영문",
+        "한국어",
+        "국문",
+        "한글",
+        "약자",
+        "약어",
+        "명칭",
+        "정식",
+        "풀네임",
+        "표기", "사이", "간", "동안", "이후", "이전", "전", "후", "당시", "함께", "통해", "위해",
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "name",
+        "names",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "article",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "told",
+        "mean",
+        "means",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "to",
+        "for",
+        "and",
+        "or",
+        "by",
+        "with",
+        "at",
+        "as",
+        "from",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "they",
+        "them",
+        "their",
+        "there",
+        "he",
+        "she",
+        "his",
+        "her",
+        "any",
+    ]
 )
 
 _ANAPHORA = frozenset(
-    "그 이 저 그거 그것 이거 이것 저것 거기 그곳 이곳 그들 이들 그녀 그분 이분 해당 그런 이런 그때 당시".split()
+    [
+        "그",
+        "이",
+        "저",
+        "그거",
+        "그것",
+        "이거",
+        "이것",
+        "저것",
+        "거기",
+        "그곳",
+        "이곳",
+        "그들",
+        "이들",
+        "그녀",
+        "그분",
+        "이분",
+        "해당",
+        "그런",
+        "이런",
+        "그때",
+        "당시",
+    ]
 )
 _EN_ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|that one|those|these|he|she|his|her|there)\b|^(and|also|what about|how about)\b",
     re.IGNORECASE,
 )
 _CONNECTIVES = ("그럼", "그러면", "그리고", "또", "그건", "그거", "그게", "그걸")
-
-_NUMBER_Q = re.compile(
-    r"몇|얼마|비율|규모|점유율|how (many|much)|what (percent|percentage|share|proportion|number|amount)|"
-    r"\brank|\bratio|\bcount",
-    re.IGNORECASE,
-)
-_MONEY_Q = re.compile(
-    r"(금액|가격|비용|액수|매출|이익|손실|예산|투자액|투자 규모|사업비|자본금|시가총액|연봉|월급|수익|"
-    r"얼마를|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
-    r"\b(price|cost|revenue|profit|budget|amount|worth)\b)",
-    re.IGNORECASE,
-)
-_DATE_Q = re.compile(
-    r"언제|며칠|몇\s*(년|월|일|시)|날짜|연도|what (year|date|day|time)|\bwhen\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -66,7 +230,7 @@ class Query:
     question: str
     language: str
     terms: tuple[str, ...]  # the question's own content terms, frame words removed
-    expects: str | None  # "number", "money", "date" or None
+    expects: str | None  # a kind from qa.answer_types, or None
     followup: bool = False
     context: str = ""  # earlier turns' question and evidence, for retrieval
     context_terms: tuple[str, ...] = field(default=())
@@ -89,16 +253,6 @@ def content_terms(text: str) -> list[str]:
         if t.form not in FRAME_WORDS and t.tag in _SUBJECT_TAGS:
             seen.setdefault(t.form, None)
     return list(seen)
-
-
-def expects(question: str) -> str | None:
-    if _DATE_Q.search(question):
-        return "date"
-    if _MONEY_Q.search(question):
-        return "money"
-    if _NUMBER_Q.search(question):
-        return "number"
-    return None
 
 
 def is_followup(question: str, own_terms: list[str]) -> bool:
@@ -132,10 +286,10 @@ def understand(question: str, history: list[Turn]) -> Query:
         last = history[-1]
         context = f"{last.question} {last.evidence}".strip()
         context_terms = [t for t in content_terms(last.question) if t not in own]
-    asks = expects(question)
+    asks = answer_types.asked(question)
     if asks is None and followup and len(own) <= 1:
         # "구리는요?" asks what the previous question asked, about something else.
-        asks = expects(history[-1].question)
+        asks = answer_types.asked(history[-1].question)
     return Query(
         question=question,
         language=language,

@@ -95,7 +95,9 @@ def test_killed_build_leaves_old_index_serving(tmp_path, emb):
 
     proc = subprocess.Popen(
         [sys.executable, "-c", _CRASHING_BUILD, str(tmp_path), str(new_text)],
-        stdout=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         assert proc.stdout is not None

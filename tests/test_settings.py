@@ -7,8 +7,13 @@ from qa import ConfigError, Settings
 
 def test_from_env_reads_qa_variables():
     s = Settings.from_env(
-        {"QA_ANSWERER": "extractive", "QA_INDEX_DIR": "/tmp/x", "QA_TOP_K": "5",
-         "QA_ARTICLE": "a.txt", "UNRELATED": "1"}
+        {
+            "QA_ANSWERER": "extractive",
+            "QA_INDEX_DIR": "/tmp/x",
+            "QA_TOP_K": "5",
+            "QA_ARTICLE": "a.txt",
+            "UNRELATED": "1",
+        }
     )
     assert s.answerer == "extractive"
     assert s.index_dir == Path("/tmp/x")

@@ -1,0 +1,86 @@
+"""Kinds of answer a question asks for, and whether a sentence can hold one.
+
+A question for a number is not answered by a sentence without one: "몽골의
+인구는 몇 명인가요?" must not be met with a sentence that merely mentions
+Mongolia. Each kind pairs a pattern on the question with one on the evidence;
+the first kind whose question pattern matches wins, so narrower kinds come first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A number on its own, not the digit inside a code such as "N2N" or "5G".
+_NUM = r"(?<![A-Za-z\d])\d[\d,.]*(?![A-Za-z])"
+_KO_NUM = r"(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|수십|수백|수천|수만|백|천|만|억)"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    question: re.Pattern[str]
+    evidence: re.Pattern[str]
+
+
+KINDS = (
+    Kind(
+        "email",
+        re.compile(r"이메일|메일|e-?mail|연락처|contact", re.I),
+        re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
+    ),
+    Kind(
+        "percent",
+        re.compile(
+            r"몇\s*(%|퍼센트|프로)|퍼센트|비율|점유율|what (percent|percentage|share|proportion)", re.I
+        ),
+        re.compile(_NUM + r"\s*(%|퍼센트|프로|percent)|절반|대부분|majority|half", re.I),
+    ),
+    Kind(
+        "money",
+        re.compile(
+            r"금액|가격|비용|액수|매출|영업이익|순이익|이익|손실|예산|투자액|투자 규모|사업비|자본금|"
+            r"시가총액|연봉|월급|수익|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
+            r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation)\b",
+            re.I,
+        ),
+        re.compile(
+            _NUM + r"\s*(여\s*)?(원|달러|유로|엔|위안|파운드|억|조|만\s*원|천\s*원|백만|"
+            r"dollars?|won|euros?|million|billion|trillion)|[$€£¥₩]\s*\d",
+            re.I,
+        ),
+    ),
+    Kind(
+        "date",
+        re.compile(r"언제|며칠|몇\s*(년|월|일|시)|날짜|연도|what (year|date|day|time)|\bwhen\b", re.I),
+        re.compile(
+            _NUM + r"\s*(년|월|일|시)|지난해|올해|작년|내년|이날|오늘|어제|내일|금일|전날|다음날|"
+            r"(19|20)\d\d|\b(january|february|march|april|may|june|july|august|september|"
+            r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+            re.I,
+        ),
+    ),
+    Kind(
+        "number",
+        re.compile(
+            r"몇|얼마나?|규모|how (many|much|long|far|old)|what (number|amount)|\brank|\bratio|\bcount",
+            re.I,
+        ),
+        re.compile(_NUM + "|" + _KO_NUM + r"\s*(명|개|곳|종|위|번|배|차례)|첫\s*번째|최초|처음", re.I),
+    ),
+)
+
+_BY_NAME = {k.name: k for k in KINDS}
+
+
+def asked(question: str) -> str | None:
+    """The kind of answer ``question`` asks for, or None for an open question."""
+    for kind in KINDS:
+        if kind.question.search(question):
+            return kind.name
+    return None
+
+
+def holds(kind: str | None, text: str) -> bool:
+    """Can ``text`` hold an answer of this kind? Open questions: always."""
+    return kind is None or bool(_BY_NAME[kind].evidence.search(text))
