@@ -61,12 +61,22 @@ KINDS = (
         ),
     ),
     Kind(
+        "age",
+        re.compile(r"몇\s*(살|세)|나이|연세|how old|\bage\b", re.I),
+        re.compile(_NUM + r"\s*(살|세)(?![가-힣])|[가-힣]\s*\(\s*\d{2}\s*\)|\baged?\s+\d", re.I),
+    ),
+    Kind(
+        "ordinal",
+        re.compile(r"몇\s*번째|몇\s*(번|차례)\s*째|몇\s*대|which (time|place)", re.I),
+        re.compile(_NUM + r"\s*(번째|차|회|대|위)|첫\s*번째|최초|처음|(first|second|third)\b", re.I),
+    ),
+    Kind(
         "number",
         re.compile(
             r"몇|얼마나?|규모|how (many|much|long|far|old)|what (number|amount)|\brank|\bratio|\bcount",
             re.I,
         ),
-        re.compile(_NUM + "|" + _KO_NUM + r"\s*(명|개|곳|종|위|번|배|차례)|첫\s*번째|최초|처음", re.I),
+        re.compile(_NUM + "|" + _KO_NUM + r"\s*(명|개|곳|종|위|번|배|차례)", re.I),
     ),
 )
 

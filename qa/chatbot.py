@@ -90,6 +90,21 @@ def engine(settings: Settings, progress: Progress | None = None) -> Engine:
         return eng
 
 
+def check_question(question: object, limit: int) -> str:
+    """The question, stripped, or a :class:`QuestionError` saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise QuestionError(f"a question must be text; got {type(question).__name__}")
+    q = question.strip()
+    if not q:
+        raise QuestionError("the question is empty; type a question about the article")
+    if len(q) > limit:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {limit:,}. "
+            "Ask about one thing at a time."
+        )
+    return q
+
+
 class Chatbot:
     """Answers questions about one article, remembering the conversation.
 
@@ -152,7 +167,7 @@ class Chatbot:
 
     def stream(self, question: str) -> Iterator[str | Answer]:
         """Yield the answer's text as it is written, then the full :class:`Answer`."""
-        question = self._check(question)
+        question = check_question(question, self.settings.max_question_chars)
         t0 = time.perf_counter()
         with self._lock:
             history = list(self._history)
@@ -174,16 +189,3 @@ class Chatbot:
         yield answer.text
         yield answer
 
-    def _check(self, question: object) -> str:
-        if not isinstance(question, str):
-            raise QuestionError(f"a question must be text; got {type(question).__name__}")
-        q = question.strip()
-        if not q:
-            raise QuestionError("the question is empty; type a question about the article")
-        limit = self.settings.max_question_chars
-        if len(q) > limit:
-            raise QuestionError(
-                f"the question is {len(q):,} characters long; the limit is {limit:,}. "
-                "Ask about one thing at a time."
-            )
-        return q

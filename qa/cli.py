@@ -39,7 +39,9 @@ def _progress_bar(desc: str) -> Any:
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+            bar["bar"] = tqdm(
+                total=total, desc=desc, unit="text", file=sys.stderr, leave=False, disable=None
+            )
         b = bar["bar"]
         b.update(done - b.n)
         if done >= total:
@@ -67,6 +69,9 @@ def _print_answer(answer: Any, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.chatbot import check_question
+
+    check_question(args.question, _settings(args).max_question_chars)  # before loading anything
     bot = _chatbot(args)
     _print_answer(bot.ask(args.question), args.json)
     return 0

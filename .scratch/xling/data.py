@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 
 ART = {"shipped": None, "battery_plant.txt": "/work/main/eval/articles/battery_plant.txt",
-       "city_festival.txt": "/work/main/eval/articles/city_festival.txt"}
+       "city_festival.txt": "/work/main/eval/articles/city_festival.txt",
+       "long_report.txt": "/work/main/eval/articles/long_report.txt"}
 CACHE = Path(__file__).with_name("cache.pkl")
 
 _model = None

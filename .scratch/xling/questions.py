@@ -78,3 +78,11 @@ Q = [
  (CF, "Is there a fireworks show at the festival?", None),
  (CF, "What time does the night market close?", None),
 ]
+
+import json, glob
+EXT = []   # colleague's + public dev English cases: (article, question, evidence list or None)
+for f in sorted(glob.glob("/work/main/eval/*.jsonl")) + ["/work/shared/eval/dev.jsonl"]:
+    for line in open(f):
+        c = json.loads(line)
+        if c.get("lang") != "en" or len(c["turns"]) != 1: continue
+        EXT.append((c.get("article", "shipped"), c["turns"][0], None if c["unanswerable"] else [c["evidence"]]))
