@@ -82,7 +82,7 @@ def split(text: str, settings: ChunkSettings | None = None) -> tuple[list[Senten
 
     groups: list[list[int]] = []
     current: list[int] = []
-    for i, (a, b, p) in enumerate(spans):
+    for i, (_, b, p) in enumerate(spans):
         if current:
             first = spans[current[0]]
             last = spans[current[-1]]

@@ -188,4 +188,3 @@ class Chatbot:
             del self._history[:-HISTORY_TURNS]
         yield answer.text
         yield answer
-

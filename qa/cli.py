@@ -39,9 +39,7 @@ def _progress_bar(desc: str) -> Any:
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(
-                total=total, desc=desc, unit="text", file=sys.stderr, leave=False, disable=None
-            )
+            bar["bar"] = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False, disable=None)
         b = bar["bar"]
         b.update(done - b.n)
         if done >= total:

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.slow
 def qa(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_ANSWERER": "extractive"}
     return subprocess.run(
-        [sys.executable, "-m", "qa", *args], input=stdin, capture_output=True, text=True,
-        env=env, timeout=300,
+        [sys.executable, "-m", "qa", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -62,8 +66,9 @@ def test_user_mistakes_are_one_clear_line(tmp_path, args, message):
 
 
 def test_chat_keeps_history(index_root):
-    r = qa("chat", index_dir=index_root,
-           stdin="몽골 중앙은행 카드 이름이 뭐야?\n그걸 쓰는 사람은 몇 퍼센트야?\n")
+    r = qa(
+        "chat", index_dir=index_root, stdin="몽골 중앙은행 카드 이름이 뭐야?\n그걸 쓰는 사람은 몇 퍼센트야?\n"
+    )
     assert r.returncode == 0, r.stderr
     assert "70%" in r.stdout
 
@@ -71,17 +76,28 @@ def test_chat_keeps_history(index_root):
 def test_eval_prints_the_scorer_figures(tmp_path, index_root):
     cases = tmp_path / "set.jsonl"
     cases.write_text(
-        "\n".join(json.dumps(c, ensure_ascii=False) for c in [
-            {"id": "a", "turns": ["BC카드 사장은 누구야?"], "answers_any": ["최원석"],
-             "evidence": "BC카드 최원석 사장"},
-            {"id": "b", "turns": ["KT의 주가는 얼마인가요?"], "unanswerable": True},
-        ]),
+        "\n".join(
+            json.dumps(c, ensure_ascii=False)
+            for c in [
+                {
+                    "id": "a",
+                    "turns": ["BC카드 사장은 누구야?"],
+                    "answers_any": ["최원석"],
+                    "evidence": "BC카드 최원석 사장",
+                },
+                {"id": "b", "turns": ["KT의 주가는 얼마인가요?"], "unanswerable": True},
+            ]
+        ),
         encoding="utf-8",
     )
     r = qa("eval", str(cases), index_dir=index_root)
     assert r.returncode == 0, r.stderr
-    for line in ("answerable correct: 1/1", "unanswerable declined: 1/1",
-                 "evidence in sources: 1/1", "accuracy 1.000 (2/2)"):
+    for line in (
+        "answerable correct: 1/1",
+        "unanswerable declined: 1/1",
+        "evidence in sources: 1/1",
+        "accuracy 1.000 (2/2)",
+    ):
         assert line in r.stdout
 
 

@@ -46,30 +46,13 @@ class TestE5EmbeddingsUnit(EmbeddingsUnitTests):
         return E5Embeddings
 
 
-# The suites' async tests carry no asyncio mark (LangChain runs them in
-# pytest-asyncio's auto mode; this project uses strict mode), and a suite's
-# tests must not be overridden: so the class is marked, and pytest-asyncio's
-# complaint about the mark on the suite's sync tests is silenced.
-# (Setting asyncio_mode = "auto" in pyproject.toml would make this moot.)
-ASYNC_SUITE = [
-    pytest.mark.asyncio,
-    pytest.mark.filterwarnings(
-        "ignore:The test .* is marked with '@pytest.mark.asyncio' but it is not an async"
-    ),
-]
-
-
 class TestE5EmbeddingsIntegration(EmbeddingsIntegrationTests):
-    pytestmark = ASYNC_SUITE
-
     @property
     def embeddings_class(self) -> type[E5Embeddings]:
         return E5Embeddings
 
 
 class TestHybridRetrieverIntegration(RetrieversIntegrationTests):
-    pytestmark = ASYNC_SUITE
-
     @pytest.fixture(scope="class", autouse=True)
     def _index(self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
         # The suite builds retrievers from properties, which cannot take

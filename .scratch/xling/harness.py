@@ -1,6 +1,6 @@
 import numpy as np
 from data import load, model
-from questions import Q
+from questions import Q, EXT
 
 D = load()
 
@@ -8,7 +8,7 @@ def gold(art, ev):
     sents = D[art]["sents"]
     return {i for i, s in enumerate(sents) if any(e in s for e in ev)} if ev else set()
 
-for art, q, ev in Q:
+for art, q, ev in Q + EXT:
     if ev: assert gold(art, ev), (art, q, ev)
 
 _emb = {}
@@ -31,10 +31,10 @@ def best_acc(pos, neg):
         best = max(best, acc)
     return best
 
-def evaluate(method, signal=None, arts=None, verbose=False):
+def evaluate(method, signal=None, arts=None, verbose=False, qs=None):
     """method(art, q) -> per-sentence scores; signal(art, q, scores) -> answerable scalar (default z-score of max)."""
     h1 = h3 = n = 0; pos = []; neg = []; per = {}
-    for art, q, ev in Q:
+    for art, q, ev in (Q if qs is None else qs):
         if arts and art not in arts: continue
         s = np.asarray(method(art, q), dtype=np.float64)
         sig = signal(art, q, s) if signal else (s.max() - s.mean()) / (s.std() + 1e-9)
@@ -52,3 +52,7 @@ def evaluate(method, signal=None, arts=None, verbose=False):
 
 def fmt(name, r):
     return f"{name:40s} hit@1 {r['h1']:.2f}  hit@3 {r['h3']:.2f}  AUROC pooled {r['auc']:.2f} per-article {r['auc_art']:.2f}  best-thr acc {r['acc']:.2f}"
+
+def both(name, method, signal=None):
+    a = evaluate(method, signal); b = evaluate(method, signal, qs=EXT)
+    print(f"{name:34s} | mine(37+/29-) h1 {a['h1']:.2f} h3 {a['h3']:.2f} AUC {a['auc']:.2f}/{a['auc_art']:.2f} | ext(14+/7-) h1 {b['h1']:.2f} h3 {b['h3']:.2f} AUC {b['auc']:.2f}/{b['auc_art']:.2f}")

@@ -23,5 +23,5 @@ M["dense+sparse RRF k10"] = lambda a, q: rrf(M["dense q-role"](a, q), M["sparse 
 M["z(dense)+z(sparse)"] = lambda a, q: zs(M["dense q-role"](a, q)) + zs(M["sparse cos"](a, q))
 M["z(dense)+0.5z(sparse)"] = lambda a, q: zs(M["dense q-role"](a, q)) + 0.5 * zs(M["sparse cos"](a, q))
 for name, f in M.items():
-    print(fmt(name + " /max", evaluate(f, mx)))
-    print(fmt(name + " /z", evaluate(f, z)))
+    both(name + " /max", f, mx)
+    both(name + " /z", f, z)

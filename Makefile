@@ -1,0 +1,42 @@
+# The two commands:  make chat  (install what is missing, start the chat)
+#                    make test  (install what is missing, run lint, types and tests)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install --disable-pip-version-check -q
+
+.PHONY: chat test lint bench eval clean-venv
+
+chat: $(VENV)/.run-deps
+	$(BIN)/qa chat
+
+test: $(VENV)/.test-deps
+	$(BIN)/ruff check qa index ui tests bench
+	$(BIN)/ruff format --check qa index ui tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.run-deps
+	$(BIN)/python -m bench
+
+eval: $(VENV)/.run-deps
+	$(BIN)/python ../shared/eval/score.py ../shared/eval/dev.jsonl --show
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "qa needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+# The CPU build of torch lies on this machine's disk; an unpinned torch would
+# pull a multi-GB CUDA build. Only the sentence-transformers extra needs it.
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[llm]'
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[llm,st,dev]'
+	touch $@ $(VENV)/.run-deps
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""The Gradio chat: a thin layer over qa (issue 5)."""
