@@ -51,6 +51,38 @@ KINDS = (
         ),
     ),
     Kind(
+        "byline",
+        re.compile(
+            r"누가\s*(썼|쓴|작성)|쓴\s*(사람|기자)|기자(는|가)?\s*(누구|이름)|작성자|글쓴이|필자|"
+            r"who (wrote|is the (author|reporter|writer))|\bauthor\b|\breporter\b|\bbyline\b|written by",
+            re.I,
+        ),
+        re.compile(
+            r"[가-힣]{2,4}\s*(기자|특파원|논설위원|통신원)(?![가-힣])|\b[Bb]y [A-Z][a-z]+|reporter", re.I
+        ),
+    ),
+    Kind(
+        "clock",
+        re.compile(r"몇\s*시(?!간)|what time|at what time", re.I),
+        re.compile(_NUM + r"\s*시(?!간)|\d{1,2}:\d\d|\b[ap]\.?m\b", re.I),
+    ),
+    Kind(
+        "month",
+        re.compile(r"몇\s*월|what month|which month", re.I),
+        re.compile(
+            _NUM + r"\s*월|\b(january|february|march|april|may|june|july|august|september|"
+            r"october|november|december)\b",
+            re.I,
+        ),
+    ),
+    Kind(
+        "year",
+        re.compile(r"몇\s*년도?(?!\s*(동안|간|째|만))|연도|what year|which year", re.I),
+        re.compile(
+            r"(?<!\d)(19|20)\d\d(?!\d)|" + _NUM + r"\s*년(?!\s*(동안|간))|지난해|올해|작년|내년", re.I
+        ),
+    ),
+    Kind(
         "date",
         re.compile(r"언제|며칠|몇\s*(년|월|일|시)|날짜|연도|what (year|date|day|time)|\bwhen\b", re.I),
         re.compile(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index import korean
 from index.chunking import Sentence
 from index.store import ArticleIndex
 from qa import answer_types
@@ -25,6 +26,7 @@ class Evidence:
     coverage: float  # share (idf-weighted) of the question's terms in this sentence
     chunk_coverage: float  # the same, over the sentence's whole chunk
     fits: bool  # can hold the kind of answer asked for (see qa.answer_types)
+    has_focus: bool  # the sentence's chunk names the question's focus (see understand.focus)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Calibration:
     lexical_weight: float = 0.3
     #: bonus for a sentence that can hold the kind of answer asked for (a number...)
     kind_weight: float = 0.05
+    #: bonus for a sentence naming the question's focus ("영업이익" in "영업이익은 얼마?")
+    focus_weight: float = 0.05
     #: lowest question-to-sentence similarity for an answer, same-language question
     min_dense: float = 0.80
     #: lowest similarity when the question and the article are in different languages
@@ -47,6 +51,15 @@ class Calibration:
     min_coverage: float = 0.5
     #: similarity that answers even with little word overlap (paraphrases)
     sure_dense: float = 0.90
+
+
+def _focus_parts(word: str) -> list[str]:
+    """What must appear for ``word`` to count as named: its parts of two or
+    more characters ("투자비" is named by "총투자액"), or the word itself."""
+    if not word:
+        return []
+    parts = [t.form for t in korean.terms(word) if len(t.form) >= 2 and t.form != word]
+    return parts or [word]
 
 
 def _surface(text: str) -> str:
@@ -71,26 +84,36 @@ def score_sentences(
         def has(t: str) -> bool:
             return t in terms or (len(t) >= 2 and t in surface)
 
-        own = sum(w for t, w in weights.items() if has(t)) / total if total else 0.0
+        # A question with no subject words of its own ("누가 썼어?") misses none.
+        own = sum(w for t, w in weights.items() if has(t)) / total if total else 1.0
         if not query.followup or not ctx_total:
             return own
         ctx = sum(w for t, w in ctx_weights.items() if has(t)) / ctx_total
         return (own + 0.5 * ctx) / 1.5 if total else ctx
+
+    focus_parts = _focus_parts(query.focus)
+
+    def names_focus(surface: str) -> bool:
+        return not focus_parts or all(p in surface for p in focus_parts)
 
     out = []
     for hit in hits:
         chunk_terms: set[str] = set()
         for i in hit.chunk.sentences:
             chunk_terms.update(index.sentence_terms[i])
-        chunk_cov = coverage(chunk_terms, _surface(hit.chunk.text))
+        chunk_surface = _surface(hit.chunk.text)
+        chunk_cov = coverage(chunk_terms, chunk_surface)
+        chunk_focus = names_focus(chunk_surface)
         for i in hit.chunk.sentences:
             s = index.sentences[i]
             dense = float(index.sentence_vectors[i] @ vector)
             cov = coverage(set(index.sentence_terms[i]), _surface(s.text))
             fits = answer_types.holds(query.expects, s.text)
             bonus = cal.kind_weight if (fits and query.expects) else 0.0
+            if focus_parts and names_focus(_surface(s.text)):
+                bonus += cal.focus_weight
             score = dense + cal.lexical_weight * cov + bonus
-            out.append(Evidence(s, hit, score, dense, cov, chunk_cov, fits))
+            out.append(Evidence(s, hit, score, dense, cov, chunk_cov, fits, chunk_focus))
     # When a kind of answer is asked for, a sentence that cannot hold one never
     # outranks one that can, however similar it is.
     out.sort(key=lambda e: (not e.fits, -e.score))
@@ -103,8 +126,11 @@ def answers(query: Query, best: Evidence | None, article_language: str, cal: Cal
         return False, "nothing retrieved"
     if not best.fits:
         return False, f"asks for a {query.expects}; the evidence has none"
-    if query.expects == "email":
-        return True, "asks for an e-mail address; the evidence has one"
+    if query.expects in ("email", "byline"):
+        # Questions about the article itself; its byline or address answers them.
+        return True, f"asks for the article's {query.expects}; the evidence has it"
+    if not best.has_focus:
+        return False, f"asks about {query.focus!r}; the evidence does not mention it"
     cross = query.language != article_language
     if cross:
         ok = best.dense >= cal.min_dense_cross

@@ -18,7 +18,7 @@ FRAME_WORDS = frozenset(
     가지 말 하 되 있 이 그 저 요 거 게 건 뭘 알 수 주 좀 해당 혹시 다 모두 각각 직책 직위 직함 기관
     부처 단체 회사 기업 나라 국가 도시 장소 역할 목적 이유 방법 분야 산업 의 총 정확히 대략 쯤 가량 대충
     무엇인가요 뭔가요 며칠 몇일 언제쯤 영어 영문 한국어 국문 한글 약자 약어 명칭 정식 풀네임 표기 살 세
-    나이 사이 간 동안 이후 이전 전 후 당시 함께 통해 위해
+    나이 주소 메일 이메일 연락처 사이 간 동안 이후 이전 전 후 당시 함께 통해 위해
     what who whom whose which when where why how many much name
     names does did do is are was were article say says said tell
     told mean means the a an of in on to for and or by with at
@@ -56,6 +56,7 @@ class Query:
     language: str
     terms: tuple[str, ...]  # the question's own content terms, frame words removed
     expects: str | None  # a kind from qa.answer_types, or None
+    focus: str = ""  # the thing whose attribute is asked: "영업이익" in "영업이익은 얼마?"
     followup: bool = False
     context: str = ""  # earlier turns' question and evidence, for retrieval
     context_terms: tuple[str, ...] = field(default=())
@@ -78,6 +79,48 @@ def content_terms(text: str) -> list[str]:
         if t.form not in FRAME_WORDS and t.tag in _SUBJECT_TAGS:
             seen.setdefault(t.form, None)
     return list(seen)
+
+
+_WH = frozenset("무엇 뭐 누구 어디 언제 몇 얼마 얼마나 어떤 어느 무슨 며칠".split())
+# Topic, subject and genitive particles mark what a question asks about:
+# "영업이익은 얼마", "총재의 이름은 무엇". An adverbial one ("1년에 몇 명")
+# marks a circumstance instead.
+_FOCUS_PARTICLES = frozenset({"JX", "JKS", "JKG"})
+_NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "SL", "SN", "XR", "SH"})
+
+
+def focus(question: str) -> str:
+    """The word whose attribute a Korean question asks for, or "" when unclear.
+
+    "KT의 작년 영업이익은 얼마인가요?" -> "영업이익"; "총재의 이름은 무엇?" ->
+    "총재" (a frame word like 이름 defers to its owner). The evidence must
+    mention it: an article about Mongolia that never says "인구" cannot
+    tell Mongolia's population, however many numbers it holds.
+    """
+    toks = korean._tokenize(question)
+    wh = next((i for i, t in enumerate(toks) if t[0] in _WH), None)
+    if wh is None:
+        return ""
+    j = wh - 1
+    while j >= 0 and toks[j][1] in ("MM", "MAG"):
+        j -= 1
+    while j >= 0 and toks[j][1] in _FOCUS_PARTICLES:
+        particle = toks[j][1]
+        j -= 1
+        while j >= 0 and toks[j][1] in ("SSO", "SSC", "SW", "SO"):
+            j -= 1
+        end = j
+        while j > 0 and toks[j - 1][1] in _NOUN_TAGS and toks[j - 1][2] + toks[j - 1][3] == toks[j][2]:
+            j -= 1
+        if end < 0 or toks[end][1] not in _NOUN_TAGS:
+            return ""
+        word = question[toks[j][2] : toks[end][2] + toks[end][3]]
+        if word not in FRAME_WORDS:
+            return word.lower()
+        j -= 1
+        if particle == "JKG" or j < 0 or toks[j][1] != "JKG":
+            return ""
+    return ""
 
 
 def is_followup(question: str, own_terms: list[str]) -> bool:
@@ -120,6 +163,7 @@ def understand(question: str, history: list[Turn]) -> Query:
         language=language,
         terms=tuple(own),
         expects=asks,
+        focus=focus(question) if language == "ko" else "",
         followup=followup,
         context=context,
         context_terms=tuple(context_terms),

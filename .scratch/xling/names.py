@@ -63,45 +63,95 @@ def hangul_spans(text: str, max_len: int = 7):
                     out.append((key("".join(rr[a:b])), m.start() + a, m.start() + b, w[a:b]))
     return out
 
-_CAP = re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?:\s+[A-Z][a-z]+(?:-[a-zA-Z]+)?)*")
-_STOP = {"what", "who", "which", "where", "when", "why", "how", "the", "is", "in", "does", "did", "do", "was",
-         "according", "at", "a", "an", "mayor", "minister", "prime", "president", "ceo", "mr", "ms"}
+_SURNAME_WORDS = {"kim", "gim", "lee", "yi", "rhee", "park", "bak", "pak", "choi", "choe", "jung", "jeong", "chung",
+    "kang", "gang", "cho", "jo", "yoon", "yun", "jang", "chang", "lim", "im", "rim", "han", "oh", "seo", "suh", "shin",
+    "sin", "kwon", "gwon", "hwang", "ahn", "an", "song", "ryu", "yoo", "yu", "hong", "jeon", "chun", "jun", "ko", "go",
+    "moon", "mun", "yang", "son", "sohn", "bae", "baek", "paik", "heo", "huh", "hur", "nam", "noh", "roh", "sim", "shim",
+    "koo", "ku", "gu", "woo", "kwak", "sung", "seong", "cha", "joo", "ju", "min", "jin", "ji", "um", "eom", "chae", "won",
+    "cheon", "bang", "kong", "gong", "hyun", "ham", "byun", "byeon", "yeom", "yum", "choo", "do", "seok", "sun", "seon",
+    "sul", "seol", "ma", "gil", "kil", "yeon", "wi", "pyo", "myung", "ki", "gi", "ban", "wang", "keum", "geum", "ok",
+    "yook", "yuk", "in", "maeng", "je", "tak", "kook", "guk", "eun", "yong", "ye", "ha", "na", "ra", "ryoo", "lyu"}
+# capitalised English words that are no transliteration of anything
+_COMMON = {"what", "who", "which", "where", "when", "why", "how", "the", "is", "in", "does", "did", "do", "was", "are",
+    "according", "at", "a", "an", "mayor", "minister", "prime", "president", "ceo", "chairman", "governor", "mr", "ms",
+    "dr", "korea", "korean", "koreans", "seoul", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "bank", "central", "national", "new", "north", "south", "east", "west", "island", "city",
+    "province", "county", "ministry", "company", "group", "card", "museum", "festival", "policy", "i", "if", "can",
+    "will", "should", "could", "would", "has", "have", "had", "there", "this", "that", "it", "and", "or", "for", "on"}
+_PERSON = re.compile(r"\b([A-Z][a-z]+)[ ]([A-Z][a-z]+)-([a-z]+)\b|\b([A-Z][a-z]+)-([a-z]+)[ ]([A-Z][a-z]+)\b"
+                     r"|\b([A-Z][a-z]+)[ ]([A-Z][a-z]+)\b")
+_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{3,}(?![A-Za-z])")
 
 def name_candidates(question: str):
-    """Capitalised word runs of the question (question words dropped), as sub-spans of 1..3 words."""
-    out = []
-    for m in _CAP.finditer(question):
-        words = [w for w in m.group().split() if w.lower() not in _STOP]
-        for i in range(len(words)):
-            for j in range(i + 1, min(len(words), i + 3) + 1):
-                out.append(" ".join(words[i:j]))
+    """[(kind, latin_key)]: 'person' for Korean-style full names (fuzzy-matched),
+    'word' for other capitalised words (exact key match only)."""
+    out, used = [], set()
+    hyph = re.compile(r"\b([A-Z][a-z]+)[ ]([A-Z][a-z]+)-([a-z]+)\b|\b([A-Z][a-z]+)-([a-z]+)[ ]([A-Z][a-z]+)\b")
+    two = re.compile(r"(?=\b([A-Z][a-z]+)[ ]([A-Z][a-z]+)\b)")   # overlapping
+    rest = question
+    for m in hyph.finditer(question):
+        g = m.groups()
+        if g[0] and g[0].lower() not in _COMMON:                 # Koo Hyun-mo
+            k = latin_key(f"{g[0]} {g[1]}{g[2]}")
+        elif g[3] and g[5].lower() not in _COMMON:               # Hyun-mo Koo
+            k = latin_key(f"{g[5]} {g[3]}{g[4]}")
+        else:                                                    # "Mayor Won-chul"?: take the hyphenated word alone
+            k = latin_key((g[1] + g[2]) if g[0] else (g[3] + g[4]))
+        out.append(("person", k, m.group()))
+        used.update(m.group().replace("-", " ").split())
+        rest = rest.replace(m.group(), " " * len(m.group()))
+    for m in two.finditer(rest):                                 # Kim Minsu / Minsu Kim
+        a, b = m.group(1), m.group(2)
+        if a.lower() in _COMMON or b.lower() in _COMMON:
+            continue
+        keys = ([latin_key(f"{a} {b}")] if a.lower() in _SURNAME_WORDS else []) + \
+               ([latin_key(f"{b} {a}")] if b.lower() in _SURNAME_WORDS else [])
+        out += [("person", k, f"{a} {b}") for k in keys]
+        if keys:
+            used.update((a, b))
+    for m in _WORD.finditer(question):
+        w = m.group()
+        if w in used or w.lower() in _COMMON or w.lower() in _SURNAME_WORDS or m.start() == 0:
+            continue
+        out.append(("word", latin_key(w), w))
     return out
 
-def match_names(question: str, spans, fuzzy: float = 0.84):
-    """{candidate: [(start, end, hangul, similarity)]} for Latin names found in the article's Hangul."""
-    res = {}
-    for cand in name_candidates(question):
-        variants = {latin_key(cand)}
-        ws = cand.split()
-        if len(ws) == 2:
-            variants.add(latin_key(ws[1] + " " + ws[0]))   # given-name-first order
-        for k in variants:
-            if len(k) < 4:
+def article_spans(text: str):
+    """Index-time: keys of the 2..7-syllable prefixes of every Hangul word (names start words)."""
+    spans = []
+    for m in _HANGUL_RUN.finditer(text):
+        w = m.group()
+        for loan in (False, True):
+            rr = [syllable_rr(c, loan) for c in w]
+            for b in range(2, min(len(w), 7) + 1):
+                spans.append((key("".join(rr[:b])), m.start(), m.start() + b, w[:b]))
+    return spans
+
+def match_names(question: str, spans, fuzzy: float = 0.8):
+    """[(kind, start, end, hangul, similarity, latin)] of question names found in the article."""
+    res = []
+    for kind, k, latin in name_candidates(question):
+        if len(k) < 4:
+            continue
+        for sk, a, b, h in spans:
+            if sk[0] != k[0] or abs(len(sk) - len(k)) > 2:
                 continue
-            for sk, a, b, h in spans:
-                if abs(len(sk) - len(k)) > 2 or sk[0] != k[0]:
-                    continue
-                r = 1.0 if sk == k else SequenceMatcher(None, sk, k).ratio()
+            if sk == k:
+                res.append((kind, a, b, h, 1.0, latin))
+            elif kind == "person" and len(k) >= 6 and (b - a) <= 4:
+                r = SequenceMatcher(None, sk, k).ratio()
                 if r >= fuzzy:
-                    res.setdefault(cand, []).append((a, b, h, r))
+                    res.append((kind, a, b, h, r, latin))
     return res
 
-if __name__ == "__main__":
-    for n in ["Koo Hyun-mo", "Choi Won-seok", "Choi Won-suk", "Lim Seung-hyuk", "Lee Jae-woon", "Moon Sung-wook",
-              "Kim Chul-yeon", "Choi Jung-woo", "Park Sung-hoon", "Lee Dong-gyu", "Kim Do-hyun", "Oh Se-jin",
-              "Jung Tae-yoon", "Park Mi-ran", "Oyun-Erdene", "Ulaanbaatar", "Byadran", "Choi Won-chul", "Hanbit",
-              "Northstar Motors", "Gongju", "Gongsanseong", "Daeyoung", "Jaeun", "Margaret Collins", "Patrick Wilson"]:
-        print(f"{n:20s} {latin_key(n)}")
-    print([(h, k) for k, a, b, h in hangul_spans("구현모 최원석 어용에르덴 울란바토르 마거릿 콜린스 패트릭 윌슨 자은도 한빛에너지솔루션")][:0])
-    for w in ["구현모", "최원석", "어용에르덴", "울란바토르", "콜린스", "윌슨", "한빛", "노스스타모터스", "공산성", "자은"]:
-        print(w, key("".join(syllable_rr(c) for c in w)), key("".join(syllable_rr(c, True) for c in w)))
+
+def code_switch(question: str, matches) -> str:
+    """The question with each matched Latin name replaced by its best Hangul match."""
+    best = {}
+    for kind, a, b, h, r, latin in matches:
+        if latin not in best or (r, len(h)) > best[latin][:2]:
+            best[latin] = (r, len(h), h)
+    for latin, (_, _, h) in sorted(best.items(), key=lambda kv: -len(kv[0])):
+        question = question.replace(latin, h)
+    return question
