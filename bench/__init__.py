@@ -1,11 +1,6 @@
-"""Speed and memory benchmark for the chatbot, per answerer mode.
+"""Speed and memory benchmark of the chatbot, per answerer mode: ``.venv/bin/python -m bench``.
 
-Run from the repository root::
-
-    .venv/bin/python -m bench --runs 3
-
-It measures index build, cold start to first answer, warm latency per turn
-(with the per-stage split from ``Answer.timings``) and peak RSS. Every
-measurement runs in a fresh ``python -c`` child (``bench/_child.py``), so the
-orchestrating process never imports ``qa`` and nothing is cached between runs.
+Index build, cold start to first answer, warm latency per turn (split by stage from
+``Answer.timings``) and peak RSS, each measured in a fresh ``python -c`` child running
+``bench/_child.py``; the orchestrating process never imports ``qa``.
 """

@@ -58,7 +58,8 @@ def table(mode: str, series: dict[str, Any]) -> list[str]:
         for k, lab in rows:
             vals = [v * scale for v in series[k]]
             med = statistics.median(vals)
-            noisy = "  noisy" if med and (max(vals) - min(vals)) / med > NOISY else ""
+            spread = max(vals) - min(vals)  # below 1 ms it is the rounding of Answer.timings
+            noisy = "  noisy" if spread > NOISY * med and spread / scale >= 0.001 else ""
             nums = "".join(f"{v:>9.{0 if v >= 100 else 2}f}" for v in (med, min(vals), max(vals)))
             lines.append(f"  {lab:<42}{nums} {unit}{noisy}")
     modes = ", ".join(f"{m} {n}" for m, n in sorted(series["modes"].items()))

@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
 from index.store import ArticleIndex
-from qa.evidence import Calibration, Evidence, answers, score_sentences
+from qa.evidence import Calibration, Evidence, answers, heading_of, score_sentences
 from qa.retriever import Hit, HybridRetriever
 from qa.types import Answer, Source
 from qa.understand import Query, Turn, understand
@@ -37,6 +37,7 @@ class State:
 
     question: str
     history: list[Turn]
+    index: ArticleIndex | None = None
     query: Query | None = None
     vector: np.ndarray | None = None
     hits: list[Hit] = field(default_factory=list)
@@ -84,7 +85,7 @@ class Pipeline:
         )
 
     def run(self, question: str, history: list[Turn]) -> State:
-        return self.chain.invoke(State(question=question, history=history))
+        return self.chain.invoke(State(question=question, history=history, index=self.index))
 
     def _understand(self, state: State) -> State:
         state.query = understand(state.question, state.history)
@@ -175,6 +176,10 @@ def write_extractive(state: State) -> State:
     assert state.query is not None
     best = state.evidence[0]
     text = tidy(best.sentence.text)
+    head = heading_of(state.index, best.sentence.id) if state.index is not None else None
+    if head is not None:
+        # A list item means little without the heading it hangs from.
+        text = f"{tidy(state.index.sentences[head].text)}: {text}"
     if state.query.language == "en":
         text = f'The article says: "{text}"'
     state.answer = Answer(

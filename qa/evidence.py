@@ -3,6 +3,7 @@ the best of them answers the question at all."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,34 @@ def _focus_parts(word: str) -> list[str]:
     return parts or [word]
 
 
+_LIST_ITEM = re.compile(r"^\s*([▲△▶▷•·◦○●■□◆◇*-]|\d{1,2}[.)]|[①-⑳]|\(\d{1,2}\))")
+
+
+def is_list_item(text: str) -> bool:
+    return bool(_LIST_ITEM.match(text))
+
+
+def heading_of(index: ArticleIndex, i: int) -> int | None:
+    """The sentence a list item hangs from: the nearest earlier one that is not an item."""
+    if not is_list_item(index.sentences[i].text):
+        return None
+    for j in range(i - 1, max(-1, i - 30), -1):
+        if not is_list_item(index.sentences[j].text):
+            return j
+    return None
+
+
+def context_of(index: ArticleIndex, i: int) -> list[int]:
+    """Sentences that give sentence ``i`` its meaning: its heading, or the one before it."""
+    head = heading_of(index, i)
+    if head is not None:
+        return [head]
+    prev = i - 1
+    if prev >= 0 and index.sentences[prev].paragraph == index.sentences[i].paragraph:
+        return [prev]
+    return []
+
+
 def _surface(text: str) -> str:
     return "".join(text.split()).lower()
 
@@ -107,7 +136,16 @@ def score_sentences(
         for i in hit.chunk.sentences:
             s = index.sentences[i]
             dense = float(index.sentence_vectors[i] @ vector)
-            cov = coverage(set(index.sentence_terms[i]), _surface(s.text))
+            own_terms = set(index.sentence_terms[i])
+            cov = coverage(own_terms, _surface(s.text))
+            # A sentence leans on the one before it and a list item on its
+            # heading ("▲LNG 25.1%" under "<표2> 정부 전원믹스 목표"): words
+            # found there count half.
+            ctx = context_of(index, i)
+            if ctx:
+                ctx_terms = own_terms.union(*(index.sentence_terms[j] for j in ctx))
+                ctx_surface = _surface(" ".join([s.text, *(index.sentences[j].text for j in ctx)]))
+                cov = (cov + coverage(ctx_terms, ctx_surface)) / 2
             fits = answer_types.holds(query.expects, s.text)
             bonus = cal.kind_weight if (fits and query.expects) else 0.0
             if focus_parts and names_focus(_surface(s.text)):
