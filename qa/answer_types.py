@@ -39,7 +39,8 @@ KINDS = (
     Kind(
         "money",
         re.compile(
-            r"금액|가격|비용|액수|돈(은|이|을)?\s*(얼마|몇)|매출|영업이익|순이익|이익|손실|예산|투자액|투자 규모|사업비|자본금|"
+            r"금액|가격|비용|액수|돈(은|이|을)?\s*(얼마|몇)|매출|영업이익|순이익|이익|손실|예산|"
+            r"투자액|투자 규모|사업비|자본금|"
             r"시가총액|연봉|월급|수익|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
             r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation)\b",
             re.I,

@@ -176,10 +176,11 @@ def write_extractive(state: State) -> State:
     assert state.query is not None
     best = state.evidence[0]
     text = tidy(best.sentence.text)
-    head = heading_of(state.index, best.sentence.id) if state.index is not None else None
-    if head is not None:
+    index = state.index
+    head = heading_of(index, best.sentence.id) if index is not None else None
+    if index is not None and head is not None:
         # A list item means little without the heading it hangs from.
-        text = f"{tidy(state.index.sentences[head].text)}: {text}"
+        text = f"{tidy(index.sentences[head].text)}: {text}"
     if state.query.language == "en":
         text = f'The article says: "{text}"'
     state.answer = Answer(
