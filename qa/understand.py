@@ -152,8 +152,13 @@ def understand(question: str, history: list[Turn]) -> Query:
     context_terms: list[str] = []
     if followup:
         last = history[-1]
-        context = f"{last.question} {last.evidence}".strip()
-        context_terms = [t for t in content_terms(last.question) if t not in own]
+        # The earlier question steers the dense side; the earlier answer only
+        # lends its words (a pronoun's referent is there), or every follow-up
+        # would land back on the sentence it follows.
+        context = last.question
+        context_terms = list(
+            dict.fromkeys(t for t in content_terms(f"{last.question} {last.evidence}") if t not in own)
+        )
     asks = answer_types.asked(question)
     if asks is None and followup and len(own) <= 1:
         # "구리는요?" asks what the previous question asked, about something else.

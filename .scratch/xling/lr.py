@@ -11,7 +11,7 @@ def loao(fs, C=1.0):
         mu, sd = x[tr].mean(0), x[tr].std(0) + 1e-9
         m = LogisticRegression(C=C).fit((x[tr] - mu) / sd, y[tr]); p[te] = m.predict_proba((x[te] - mu) / sd)[:, 1]
     return p
-base = ["spmax", "d0max", "fz_margin", "sp_z", "d_z", "dmask_top", "sp_top", "fz", "dmax", "spswmax", "sp0_top3"]
+base = ["spmax", "d0max", "fz_margin", "sp_z", "bgdiff0", "bgmax0", "sp0_top3", "dmask_top"]
 res = []
 for k in (1, 2, 3):
     for fs in itertools.combinations(base, k):
