@@ -112,6 +112,12 @@ def tokenizer_id() -> str:
     return TOKENIZER_ID.format(version=version("kiwipiepy"))
 
 
+def preload() -> None:
+    """Start loading Kiwi in the background, so it overlaps other start-up work."""
+    if _kiwi is None:
+        threading.Thread(target=kiwi, name="kiwi-preload", daemon=True).start()
+
+
 def kiwi() -> Kiwi:
     """The process's Kiwi analyser, loaded on first use."""
     global _kiwi

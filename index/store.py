@@ -54,10 +54,12 @@ def fingerprint(article: Article, embedder_id: str, chunking: ChunkSettings) -> 
     }
 
 
-def slot_name(key: str) -> str:
-    """A folder name for an article key: readable, and safe whatever the key holds."""
+def slot_name(key: str, embedder_id: str = "") -> str:
+    """A folder name for an article key and embedder: readable, and safe
+    whatever the key holds (an uploaded file's name included)."""
     stem = re.sub(r"[^0-9A-Za-z가-힣_-]+", "-", Path(key).stem)[:40].strip("-") or "article"
-    return f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+    digest = hashlib.sha256(f"{key}\0{embedder_id}".encode()).hexdigest()[:10]
+    return f"{stem}-{digest}"
 
 
 @dataclass
@@ -95,12 +97,14 @@ def open_index(
     """Open the index of ``article``, building it first if it is missing or stale.
 
     Returns the index and whether it was (re)built. ``key`` names the slot
-    (by default the article's name): a later article under the same key
-    replaces the earlier one.
+    (by default the article's name): a later article under the same key and
+    embedder replaces the earlier one.
     """
     chunking = chunking or ChunkSettings()
     want = fingerprint(article, embedder_id, chunking)
-    slot = Path(index_dir) / slot_name(key or article.name)
+    # One slot per article and embedder: switching embedders does not throw
+    # away the other's index (a process may still be serving it).
+    slot = Path(index_dir) / slot_name(key or article.name, embedder_id)
     try:
         slot.mkdir(parents=True, exist_ok=True)
     except OSError as e:

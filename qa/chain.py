@@ -11,7 +11,7 @@ question + history
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,16 +76,30 @@ class Pipeline:
         self.calibration = calibration or Calibration()
         self.article_language = korean.language(index.article.text[:4000])
         self.writer = writer or RunnableLambda(write_extractive, name="write")
-        self.chain: Runnable[State, State] = (
+        #: Everything before the writer: what a streamed answer waits for.
+        self.prepare: Runnable[State, State] = (
             _timed("understand", self._understand)
             | _timed("retrieve", self._retrieve)
             | _timed("evidence", self._evidence)
             | _timed("decide", self._decide)
-            | _timed("write", self._write)
         )
+        self.chain: Runnable[State, State] = self.prepare | _timed("write", self._write)
 
     def run(self, question: str, history: list[Turn]) -> State:
         return self.chain.invoke(State(question=question, history=history, index=self.index))
+
+    def stream(self, question: str, history: list[Turn]) -> Iterator[str | State]:
+        """Like :meth:`run`, but yields the writer's text as it is written (when the
+        writer has a ``stream_text``), then the final state."""
+        state = self.prepare.invoke(State(question=question, history=history, index=self.index))
+        t0 = time.perf_counter()
+        stream_text = getattr(self.writer, "stream_text", None)
+        if state.found and stream_text is not None:
+            yield from stream_text(state)
+        else:
+            self._write(state)
+        state.timings["write"] = time.perf_counter() - t0
+        yield state
 
     def _understand(self, state: State) -> State:
         state.query = understand(state.question, state.history)

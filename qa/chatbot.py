@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from index import ArticleIndex, ChunkSettings, load_article, make_embeddings, open_index
+from index import ArticleIndex, ChunkSettings, korean, load_article, make_embeddings, open_index
 from index.article import Article
 from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
-from qa.chain import Pipeline, meta
+from qa.chain import Pipeline, State, meta
 from qa.errors import ArticleError, ConfigError, IndexError_, QuestionError
+from qa.llm import writer_for
 from qa.retriever import HybridRetriever
 from qa.settings import Settings
 from qa.types import Answer
@@ -71,7 +72,11 @@ class Engine:
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=settings.top_k, fetch_k=settings.fetch_k
         )
-        self.pipeline = Pipeline(self.index, self.retriever, top_k=settings.top_k)
+        # The LLM (when used) loads here, once per process, so no question waits for it.
+        writer, self.answerer_note = writer_for(settings)
+        #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
+        self.answerer = "llm" if writer is not None else "extractive"
+        self.pipeline = Pipeline(self.index, self.retriever, top_k=settings.top_k, writer=writer)
 
 
 _engines: dict[tuple[object, ...], Engine] = {}
@@ -80,6 +85,7 @@ _engines_lock = threading.Lock()
 
 def engine(settings: Settings, progress: Progress | None = None) -> Engine:
     """The engine for these settings, built once per process and shared by chatbots."""
+    korean.preload()  # the analyser loads while Chroma opens
     article, key = _article(settings)
     cache_key = (article.sha256, key, dataclasses.astuple(settings))
     with _engines_lock:
@@ -166,16 +172,31 @@ class Chatbot:
         return answer
 
     def stream(self, question: str) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is written, then the full :class:`Answer`."""
+        """Yield the answer's text as it is written, then the full :class:`Answer`.
+
+        With the LLM the pieces come as it writes them. The final answer is the
+        one to keep: when the support check rejects the LLM's text, its ``text``
+        is the extractive answer (or a refusal) and ``meta["fallback"]`` says why.
+        """
         question = check_question(question, self.settings.max_question_chars)
         t0 = time.perf_counter()
         with self._lock:
             history = list(self._history)
         pipe = self._engine.pipeline
-        state = pipe.run(question, history)
-        assert state.answer is not None
+        state: State | None = None
+        first_piece: float | None = None
+        for item in pipe.stream(question, history):
+            if isinstance(item, str):
+                if first_piece is None:
+                    first_piece = time.perf_counter() - t0
+                yield item
+            else:
+                state = item
+        assert state is not None and state.answer is not None
         timings = dict(state.timings)
         timings["total"] = time.perf_counter() - t0
+        if first_piece is not None:
+            timings["first_piece"] = first_piece
         answer = dataclasses.replace(
             state.answer,
             sources=pipe.sources(state),
@@ -186,5 +207,6 @@ class Chatbot:
         with self._lock:
             self._history.append(Turn(question, best, state.found))
             del self._history[:-HISTORY_TURNS]
-        yield answer.text
+        if first_piece is None:  # nothing was streamed: the whole text is one piece
+            yield answer.text
         yield answer

@@ -48,11 +48,35 @@ class Settings:
     min_chunk_chars: int = 100
     #: Longest question accepted, in characters.
     max_question_chars: int = 2000
+    #: A GGUF file for the LLM instead of the bundled Qwen2.5-Coder-1.5B-Instruct.
+    llm_model: Path | None = None
+    #: Where the bundled model is assembled from its parts (default: the user's cache folder).
+    llm_model_dir: Path | None = None
+    #: An OpenAI-compatible server (``http://127.0.0.1:8000/v1``) instead of llama.cpp in-process.
+    llm_base_url: str = ""
+    #: The model's name on that server, and its API key (a local server ignores both).
+    llm_model_name: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    #: llama.cpp threads, context size (tokens) and longest answer (tokens).
+    llm_threads: int = 2
+    llm_context: int = 2048
+    llm_max_tokens: int = 96
+    #: Seconds to wait for an LLM server.
+    llm_timeout: int = 60
 
     def __post_init__(self) -> None:
         if self.answerer not in ANSWERERS:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}; got {self.answerer!r}")
-        for name in ("threads", "top_k", "fetch_k", "max_question_chars"):
+        for name in (
+            "threads",
+            "top_k",
+            "fetch_k",
+            "max_question_chars",
+            "llm_threads",
+            "llm_context",
+            "llm_max_tokens",
+            "llm_timeout",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
         if self.fetch_k < self.top_k:

@@ -12,11 +12,13 @@ _I = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", 
 _V = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i"]
 _F = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "p", "l", "l", "p", "l", "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t"]
 
-def syllable_rr(ch: str, loan: bool = False) -> str:
+def syllable_rr(ch: str, loan: bool = False, initial: bool = False) -> str:
     c = ord(ch) - 0xAC00
     if not 0 <= c < 11172:
         return ch
     i, v, f = c // 588, (c // 28) % 21, c % 28
+    if initial and i == 5:                         # word-initial ㄹ (류/리/림/로/라): Yu, I, Im, No, Na
+        i = 11 if _V[v].startswith(("y", "i")) else 2
     vowel = _V[v]
     if loan and v == 18 and f == 0 and i != 11:   # epenthetic 'eu' of loanwords: 르 -> r, 스 -> s
         vowel = ""
@@ -25,20 +27,22 @@ def syllable_rr(ch: str, loan: bool = False) -> str:
 # surname spellings that the generic folding below cannot reach
 _SURNAMES = {"lee": "i", "yi": "i", "rhee": "i", "rhie": "i", "ri": "i", "lim": "im", "rim": "im",
              "ryu": "yu", "yoo": "yu", "you": "yu", "lyu": "yu", "rhyu": "yu", "roh": "no", "noh": "no",
-             "ra": "na", "rha": "na", "ryoo": "yu", "yu": "yu", "hur": "heo", "pyun": "byeon"}
+             "ra": "na", "rha": "na", "ryoo": "yu", "yu": "yu", "hur": "heo", "huh": "heo", "pyun": "byeon",
+             "yim": "im", "chey": "choe", "rho": "no"}
 
-_FOLD = [
-    (r"[^a-z]", ""), (r"ar(?=[^aeiouwy])", "a"), (r"c(?![hiey])", "k"),          # Park -> pa k
-    (r"ee", "i"), (r"oo", "u"), (r"ou", "u"), (r"eo", "u"), (r"eu", "u"), (r"ui", "i"),
-    (r"ae", "e"), (r"ai", "e"), (r"oe", "we"), (r"oi", "we"), (r"wu", "u"),
-    (r"sh", "s"), (r"ch", "c"), (r"j", "c"), (r"z", "c"), (r"[gkq]", "k"), (r"[dt]", "t"), (r"[bpfv]", "p"),
-    (r"r", "l"), (r"h(?![aeiouwy])", ""), (r"(.)\1+", r"\1"),
-]
-_FOLD = [(re.compile(a), b) for a, b in _FOLD]
+_VOWELS = {"yeo": "yu", "woo": "u", "eo": "u", "eu": "u", "ae": "e", "ai": "e", "ee": "i", "oo": "u", "ou": "u",
+           "ui": "i", "oe": "we", "oi": "we", "wu": "u"}
+_VOWEL_RX = re.compile("|".join(sorted(_VOWELS, key=len, reverse=True)))   # one left-to-right pass
+_CONS = [(r"sh", "s"), (r"ch", "c"), (r"j", "c"), (r"z", "c"), (r"[gkq]", "k"), (r"[dt]", "t"), (r"[bpfv]", "p"),
+         (r"r", "l"), (r"h(?![aeiouwy])", ""), (r"(.)\1+", r"\1")]
+_CONS = [(re.compile(a), b) for a, b in _CONS]
 
 def key(latin: str) -> str:
-    s = latin.lower()
-    for rx, rep in _FOLD:
+    s = re.sub(r"[^a-z]", "", latin.lower())
+    s = re.sub(r"ar(?=[^aeiouwy])", "a", s)            # Park -> Pak
+    s = re.sub(r"c(?![hiey])", "k", s)                  # Collins -> Kollins
+    s = _VOWEL_RX.sub(lambda m: _VOWELS[m.group()], s)
+    for rx, rep in _CONS:
         s = rx.sub(rep, s)
     return s
 
@@ -123,12 +127,12 @@ def article_spans(text: str):
     for m in _HANGUL_RUN.finditer(text):
         w = m.group()
         for loan in (False, True):
-            rr = [syllable_rr(c, loan) for c in w]
+            rr = [syllable_rr(c, loan, initial=(j == 0)) for j, c in enumerate(w)]
             for b in range(2, min(len(w), 7) + 1):
                 spans.append((key("".join(rr[:b])), m.start(), m.start() + b, w[:b]))
     return spans
 
-def match_names(question: str, spans, fuzzy: float = 0.8):
+def match_names(question: str, spans, fuzzy: float = 0.9):
     """[(kind, start, end, hangul, similarity, latin)] of question names found in the article."""
     res = []
     for kind, k, latin in name_candidates(question):
@@ -139,7 +143,7 @@ def match_names(question: str, spans, fuzzy: float = 0.8):
                 continue
             if sk == k:
                 res.append((kind, a, b, h, 1.0, latin))
-            elif kind == "person" and len(k) >= 6 and (b - a) <= 4:
+            elif kind == "person" and len(k) >= 8 and (b - a) <= 4:
                 r = SequenceMatcher(None, sk, k).ratio()
                 if r >= fuzzy:
                     res.append((kind, a, b, h, r, latin))

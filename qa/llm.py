@@ -1,0 +1,403 @@
+"""Answers written by an LLM: extract, then generate.
+
+The core has already retrieved the evidence and decided that the article
+answers; the LLM only phrases an answer from 1-3 evidence sentences, in the
+question's language. What it writes is then checked (:mod:`qa.support`): an
+unsupported number or name sends the answer back to the extractive writer.
+
+Two backends plug into the same LangChain chat-model seam:
+
+- ``LlamaCppChat``: a GGUF file run in-process by llama.cpp (by default the
+  bundled Qwen2.5-Coder-1.5B-Instruct, see :mod:`qa.models`);
+- ``langchain_openai.ChatOpenAI``: any OpenAI-compatible server (vLLM,
+  Ollama, LM Studio, llama.cpp's server), when ``Settings.llm_base_url`` is set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from index import korean
+from qa import models
+from qa.chain import State, refuse, write_extractive
+from qa.errors import ModelError
+from qa.settings import Settings
+from qa.support import unsupported
+from qa.types import Answer
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+log = logging.getLogger(__name__)
+
+#: What the LLM replies when the evidence does not answer the question.
+DECLINE = "NOT_IN_EVIDENCE"
+
+# The fixed part comes first and never changes, so llama.cpp keeps its
+# evaluated tokens between questions and reads only the evidence and question.
+INSTRUCTIONS = f"""\
+You answer questions about a news article. Each question comes with evidence sentences from the article.
+Rules:
+1. Answer in one or two short sentences, in the language requested after the question.
+2. Use only what the evidence says. Copy names, numbers, dates and units exactly as the evidence writes them.
+3. In an English answer, write a Korean person's name romanised, followed by the Hangul in parentheses, \
+for example: Hong Gil-dong (홍길동).
+4. If the evidence says nothing that answers the question, reply exactly {DECLINE}"""
+
+# One worked example per language, about an invented article: a 1.5B model
+# follows a shown answer far better than a described one.
+EXAMPLES = [
+    (
+        "Evidence:\n- 한빛시는 10월 3일부터 강변공원에서 제5회 빛축제를 연다고 박서연 시장이 밝혔다.\n\n"
+        "Question: 빛축제는 어디에서 열리나요?\nAnswer in Korean.",
+        "빛축제는 강변공원에서 열립니다.",
+    ),
+    (
+        "Evidence:\n- 한빛시는 10월 3일부터 강변공원에서 제5회 빛축제를 연다고 박서연 시장이 밝혔다.\n\n"
+        "Question: Who announced the festival?\nAnswer in English.",
+        "Mayor Park Seo-yeon (박서연) announced the festival.",
+    ),
+]
+
+PROMPT = ChatPromptTemplate.from_messages(
+    [("system", INSTRUCTIONS)]
+    + [m for user, ai in EXAMPLES for m in (("human", user), ("ai", ai))]
+    + [("human", "{request}")]
+)
+
+LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
+
+#: Evidence sentences given to the LLM, and how far below the best one they may score.
+MAX_EVIDENCE = 3
+EVIDENCE_MARGIN = 0.03
+
+
+def request(state: State) -> str:
+    """The variable part of the prompt: evidence, the previous question on a follow-up, the question."""
+    q = state.query
+    assert q is not None
+    lines = ["Evidence:"] + [f"- {' '.join(s.split())}" for s in evidence_texts(state)]
+    if q.followup and state.history:
+        lines += ["", f"Previous question: {state.history[-1].question}"]
+    lines += ["", f"Question: {state.question}", f"Answer in {LANGUAGE_NAMES.get(q.language, 'English')}."]
+    return "\n".join(lines)
+
+
+def evidence_texts(state: State) -> list[str]:
+    """The best evidence sentence and up to two more that score nearly as well."""
+    best = state.evidence[0]
+    chosen = [best.sentence]
+    for ev in state.evidence[1:]:
+        if len(chosen) >= MAX_EVIDENCE or ev.score < best.score - EVIDENCE_MARGIN:
+            break
+        if ev.fits and all(ev.sentence.start != s.start for s in chosen):
+            chosen.append(ev.sentence)
+    return [s.text for s in chosen]
+
+
+# --- the in-process llama.cpp backend -----------------------------------------
+
+_models: dict[tuple[str, int, int], tuple[Llama, threading.Lock]] = {}
+_models_lock = threading.Lock()
+
+
+def load_llama(path: str, n_ctx: int, n_threads: int) -> tuple[Llama, threading.Lock]:
+    """The process's llama.cpp model for this file, loaded once, with the lock its callers share.
+
+    A llama.cpp context holds one conversation's state: two threads
+    generating at once would corrupt it, so callers queue on the lock.
+    """
+    key = (path, n_ctx, n_threads)
+    with _models_lock:
+        if key not in _models:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}") from None
+            try:
+                llama = Llama(
+                    model_path=path,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"llama.cpp cannot load {path!r}: {e}") from None
+            _models[key] = (llama, threading.Lock())
+        return _models[key]
+
+
+class LlamaCppChat(BaseChatModel):
+    """A GGUF chat model run in-process by llama.cpp, as a LangChain chat model.
+
+    >>> chat = LlamaCppChat(model_path="model.gguf")   # doctest: +SKIP
+    >>> chat.invoke("Say hi").content                  # doctest: +SKIP
+    'Hi!'
+
+    The model is loaded on first use and shared by every instance naming the
+    same file, context size and thread count; calls queue for it.
+    """
+
+    model_path: str
+    n_ctx: int = 2048
+    n_threads: int = 2
+    max_tokens: int = 128
+    temperature: float = 0.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature}
+
+    def load(self) -> Llama:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads)[0]
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        # Held until the caller has read the last piece (or closed the stream).
+        with lock:
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=[_as_dict(m) for m in messages],  # type: ignore[misc]
+                    temperature=self.temperature,
+                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                    stop=stop or [],
+                    stream=True,
+                )
+                prompt_tokens, pieces, finish = 0, 0, None
+                for chunk in chunks:  # type: ignore[union-attr]
+                    choice = chunk["choices"][0]
+                    finish = choice.get("finish_reason") or finish
+                    text = choice["delta"].get("content") or ""  # type: ignore[union-attr]
+                    if not text:
+                        continue
+                    if not pieces:
+                        # The prompt is in the context and the new token not yet: this is its size.
+                        prompt_tokens = llama.n_tokens
+                    pieces += 1
+                    gen = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager:
+                        run_manager.on_llm_new_token(text, chunk=gen)
+                    yield gen
+            except ValueError as e:  # the prompt does not fit the context, mostly
+                raise ModelError(f"llama.cpp: {e}") from None
+        usage = UsageMetadata(input_tokens=prompt_tokens, output_tokens=pieces, total_tokens=prompt_tokens + pieces)
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=usage,
+                response_metadata={"finish_reason": finish, "model_name": Path(self.model_path).name},
+            )
+        )
+
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _as_dict(message: BaseMessage) -> dict[str, str]:
+    return {"role": _ROLES.get(message.type, "user"), "content": message.text}
+
+
+# --- choosing a backend ---------------------------------------------------------
+
+
+def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
+    """The chat model these settings name, and a label for it (``Answer.meta["llm"]``)."""
+    if settings.llm_base_url:
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError:
+            raise ModelError("an LLM server needs langchain-openai; run: pip install langchain-openai") from None
+        name = settings.llm_model_name or "local"
+        model = ChatOpenAI(
+            base_url=settings.llm_base_url,
+            model=name,
+            api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+            temperature=0,
+            max_completion_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout,
+            max_retries=1,
+            stream_usage=True,
+        )
+        return model, f"openai:{name}@{settings.llm_base_url}"
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}")
+    path = models.check_gguf(settings.llm_model) if settings.llm_model else models.bundled_model(settings.llm_model_dir)
+    chat = LlamaCppChat(
+        model_path=str(path),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads,
+        max_tokens=settings.llm_max_tokens,
+    )
+    return chat, f"llama.cpp:{path.name}"
+
+
+def unavailable(settings: Settings) -> str | None:
+    """Why the LLM cannot be used here (``None`` when it can), without loading anything."""
+    if settings.llm_base_url:
+        return None if importlib.util.find_spec("langchain_openai") else "langchain-openai is not installed"
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama-cpp-python is not installed"
+    if settings.llm_model is None and not models.parts_installed():
+        return "the bundled model's parts are not installed"
+    return None
+
+
+def writer_for(settings: Settings) -> tuple[LLMWriter | None, str]:
+    """The writer ``settings.answerer`` asks for: an :class:`LLMWriter`, or ``None`` for the
+    extractive writer together with the reason.
+
+    ``llm`` raises :class:`ModelError` when the LLM cannot be used; ``auto``
+    falls back to the extractive writer, and its answers to the extractive
+    answer when a call fails.
+    """
+    if settings.answerer == "extractive":
+        return None, "answerer is extractive"
+    strict = settings.answerer == "llm"
+    if not strict and (why := unavailable(settings)):
+        return None, why
+    try:
+        model, label = chat_model(settings)
+        writer = LLMWriter(model, label=label, strict=strict)
+        writer.warm()
+    except ModelError as e:
+        if strict:
+            raise
+        log.warning("answering without the LLM: %s", e)
+        return None, str(e)
+    return writer, ""
+
+
+# --- the writer -------------------------------------------------------------------
+
+
+class LLMWriter(Runnable[State, State]):
+    """The chain's answer writer, backed by any LangChain chat model.
+
+    ``invoke(state)`` fills ``state.answer``; :meth:`stream_text` does the same
+    while yielding the text as the model writes it. The answer is
+    ``mode="llm"`` when every number and name in it is in the evidence;
+    otherwise the extractive answer, with the reason in ``meta["fallback"]``.
+    When the model says the evidence does not answer, the answer is a refusal
+    (``meta["llm_declined"]``).
+    """
+
+    def __init__(self, model: BaseChatModel, *, label: str = "", strict: bool = True) -> None:
+        self.model = model
+        self.label = label or model.get_name()
+        self.strict = strict
+        self.chain = PROMPT | model
+
+    def warm(self) -> None:
+        """Load the model and evaluate the fixed prompt once, so the first question pays for neither."""
+        if isinstance(self.model, LlamaCppChat):
+            self.model.load()
+        one_token = PROMPT | self.model.bind(max_tokens=1)
+        try:
+            one_token.invoke({"request": "Question: ok?\nAnswer in English."})
+        except Exception as e:  # the server is down, the model is broken...
+            raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
+
+    def invoke(self, input: State, config: RunnableConfig | None = None, **kwargs: Any) -> State:
+        for _ in self.stream_text(input, config):
+            pass
+        return input
+
+    def stream_text(self, state: State, config: RunnableConfig | None = None) -> Iterator[str]:
+        """Yield the answer's text as the model writes it; ``state.answer`` is set at the end.
+
+        The final answer is authoritative: when the check rejects what was
+        streamed, ``state.answer`` holds the extractive answer or a refusal instead.
+        """
+        assert state.query is not None and state.evidence
+        pieces: list[str] = []
+        usage: dict[str, Any] = {}
+        streaming = False  # the text is held back while it could still turn out to be DECLINE
+        try:
+            for chunk in self.chain.stream({"request": request(state)}, config):
+                if chunk.usage_metadata:
+                    usage = dict(chunk.usage_metadata)
+                piece = chunk.text
+                if not piece:
+                    continue
+                pieces.append(piece)
+                if streaming:
+                    yield piece
+                elif not DECLINE.startswith("".join(pieces).strip()[: len(DECLINE)]):
+                    streaming = True
+                    yield "".join(pieces).lstrip()
+        except Exception as e:
+            if self.strict:
+                raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
+            self._fallback(state, f"LLM error: {_describe(e)}", "", usage)
+            return
+        self._finish(state, "".join(pieces).strip(), usage)
+
+    def _finish(self, state: State, text: str, usage: dict[str, Any]) -> None:
+        q = state.query
+        assert q is not None
+        if DECLINE in text or DECLINE.replace("_", " ") in text:
+            state.found, state.reason = False, "the LLM found no answer in the evidence"
+            refuse(state)
+            self._meta(state, text, usage, llm_declined=True)
+            return
+        if not text:
+            return self._fallback(state, "the LLM wrote nothing", text, usage)
+        if korean.language(text) != q.language:
+            return self._fallback(state, f"the LLM answered in {korean.language(text)}", text, usage)
+        sources = [*evidence_texts(state), state.question]
+        if q.followup and state.history:
+            sources.append(state.history[-1].question)
+        if bad := unsupported(text, sources):
+            return self._fallback(state, f"not in the evidence: {', '.join(bad)}", text, usage)
+        state.answer = Answer(text=text, found=True, mode="llm", language=q.language, question=state.question)
+        self._meta(state, text, usage)
+
+    def _fallback(self, state: State, why: str, text: str, usage: dict[str, Any]) -> None:
+        write_extractive(state)
+        self._meta(state, text, usage, fallback=why)
+
+    def _meta(self, state: State, text: str, usage: dict[str, Any], **extra: Any) -> None:
+        assert state.answer is not None
+        meta = {"llm": self.label, "llm_text": text, "evidence_used": len(evidence_texts(state)), **extra}
+        if usage.get("input_tokens"):
+            meta["prompt_tokens"] = usage["input_tokens"]
+            meta["completion_tokens"] = usage.get("output_tokens")
+        state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, **meta})
+
+
+def _describe(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}".strip().rstrip(":")

@@ -1,0 +1,313 @@
+"""Is an LLM's answer supported by its evidence?
+
+A 1.5B model phrases well and invents freely, so every number, date and name
+in its answer must come from the evidence it was shown (or the question it
+was asked). Names may cross scripts: an English answer may write 최원석 as
+"Choi Won-seok", so Latin names are also matched against romanisations of the
+evidence's Hangul.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from index import korean
+
+# --- Hangul romanisation -----------------------------------------------------
+
+# Revised Romanization per jamo, then the spellings people actually use for
+# names (Koo for 구, Hyun for 현, Seok/Suk for 석, Kim for 김...).
+_INITIAL = [
+    ("g", "k"), ("kk", "gg", "k"), ("n",), ("d", "t"), ("tt", "dd"), ("r", "l"), ("m",),
+    ("b", "p"), ("pp", "bb"), ("s", "sh"), ("ss", "s"), ("",), ("j", "ch"), ("jj", "tch"),
+    ("ch",), ("k",), ("t",), ("p",), ("h",),
+]  # fmt: skip
+_MEDIAL = [
+    ("a",), ("ae", "ai"), ("ya",), ("yae",), ("eo", "u", "o"), ("e",), ("yeo", "yu", "yo"), ("ye",),
+    ("o",), ("wa",), ("wae",), ("oe", "oi", "we"), ("yo",), ("u", "oo"), ("wo",), ("we",), ("wi",),
+    ("yu",), ("eu", "u"), ("ui", "eui", "i"), ("i", "ee"),
+]  # fmt: skip
+_FINAL = [
+    ("",), ("k", "g"), ("k",), ("k",), ("n",), ("n",), ("n",), ("t", "d"), ("l", "r"), ("k",), ("m",),
+    ("l",), ("l",), ("l",), ("p",), ("l",), ("m",), ("p", "b"), ("p",), ("t", "s"), ("t",), ("ng",),
+    ("t",), ("t",), ("k",), ("t",), ("p",), ("t",),
+]  # fmt: skip
+
+# Surnames whose usual spelling no jamo rule produces.
+_SURNAMES = {
+    "최": ("choi", "choe", "chey"), "이": ("lee", "yi", "rhee", "rhie", "ri", "i"),
+    "박": ("park", "pak", "bak"), "김": ("kim", "gim"), "정": ("jung", "jeong", "chung", "chong"),
+    "구": ("koo", "ku", "gu"), "강": ("kang", "gang"), "조": ("cho", "jo"), "윤": ("yoon", "yun"),
+    "신": ("shin", "sin"), "임": ("lim", "im", "rim"), "오": ("oh", "o"), "서": ("seo", "suh"),
+    "권": ("kwon", "gwon"), "황": ("hwang",), "안": ("ahn", "an"), "유": ("yoo", "yu", "ryu"),
+    "류": ("ryu", "yoo", "yu"), "전": ("jeon", "jun", "chun"), "고": ("ko", "go"),
+    "문": ("moon", "mun"), "손": ("son", "sohn"), "배": ("bae", "pae"), "백": ("baek", "paek", "paik"),
+    "허": ("heo", "huh", "hur"), "노": ("noh", "roh", "no"), "남": ("nam",), "하": ("ha",),
+    "곽": ("kwak", "gwak"), "성": ("sung", "seong"), "차": ("cha",), "주": ("joo", "ju", "chu"),
+    "우": ("woo", "u"), "민": ("min",), "진": ("jin", "chin"), "엄": ("um", "eom"),
+    "채": ("chae",), "천": ("cheon", "chun"), "방": ("bang", "pang"), "공": ("kong", "gong"),
+    "현": ("hyun", "hyeon"), "함": ("ham",), "변": ("byun", "byeon"), "염": ("yeom", "yum"),
+    "여": ("yeo", "yuh"), "추": ("chu", "choo"), "도": ("do", "doh"), "석": ("seok", "suk"),
+    "선": ("seon", "sun"), "설": ("seol", "sul"), "길": ("gil", "kil"), "연": ("yeon", "yun"),
+    "표": ("pyo",), "명": ("myung", "myeong"), "기": ("ki", "gi"), "반": ("ban", "pan"),
+    "왕": ("wang",), "금": ("keum", "geum"), "육": ("yuk", "yook"), "인": ("in",),
+    "맹": ("maeng",), "탁": ("tak",), "국": ("kook", "guk"), "어": ("eo", "uh"), "용": ("yong",),
+}  # fmt: skip
+
+_BASE, _LAST = 0xAC00, 0xD7A3
+
+
+def _jamo(syllable: str) -> tuple[int, int, int]:
+    n = ord(syllable) - _BASE
+    return n // 588, (n % 588) // 28, n % 28
+
+
+@lru_cache(maxsize=4096)
+def spellings(syllable: str) -> tuple[str, ...]:
+    """Latin spellings of one Hangul syllable, the Revised Romanization first."""
+    if not _BASE <= ord(syllable) <= _LAST:
+        return (syllable.lower(),)
+    i, m, f = _jamo(syllable)
+    out = dict.fromkeys(a + b + c for a in _INITIAL[i] for b in _MEDIAL[m] for c in _FINAL[f])
+    out.update(dict.fromkeys(_SURNAMES.get(syllable, ())))
+    return tuple(out)
+
+
+def romanize(hangul: str) -> str:
+    """Revised Romanization, syllable by syllable as names are written (최원석 -> choewonseok)."""
+    return "".join(spellings(ch)[0] for ch in hangul)
+
+
+def _spells(latin: str, hangul: str) -> bool:
+    """Does ``latin`` (lower case, letters only) spell some run of syllables of ``hangul``?"""
+
+    @lru_cache(maxsize=None)
+    def rest(i: int, j: int) -> bool:  # latin[i:] spells hangul[j:j+k] for some k >= 1
+        if j >= len(hangul):
+            return False
+        for v in spellings(hangul[j]):
+            if v and latin.startswith(v, i) and (i + len(v) == len(latin) or rest(i + len(v), j + 1)):
+                return True
+        return False
+
+    return any(rest(0, j) for j in range(len(hangul)))
+
+
+# Loanwords and foreign place names come back from Hangul with other vowels
+# (울란바토르 / Ulaanbaatar, 몽골 / Mongolia): compare their consonants only.
+_SKELETON_MAP = str.maketrans("gcqdbfvrzx", "kkktppplj" + "k")
+
+
+def skeleton(latin: str) -> str:
+    s = re.sub(r"[^a-z]|[aeiouyhw]", "", latin.lower()).translate(_SKELETON_MAP)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+#: A skeleton this long rarely matches by chance.
+MIN_SKELETON = 4
+
+
+# --- what an answer claims ---------------------------------------------------
+
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th|s)$", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(만|억|조|천|thousand|million|billion|trillion)?",
+    re.IGNORECASE,
+)
+_MULTIPLIER = {
+    "천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12,
+    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    w: i
+    for i, words in enumerate(
+        [
+            "zero", "", "two second twice", "three third", "four fourth", "five fifth",
+            "six sixth", "seven seventh", "eight eighth", "nine ninth", "ten tenth", "eleven eleventh",
+            "twelve twelfth",
+        ]  # fmt: skip
+    )
+    for w in words.split()
+} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+     "ninety": 90, "hundred": 100, "dozen": 12}  # fmt: skip
+_MONTHS = "january february march april may june july august september october november december".split()
+_WEEKDAYS = dict(zip("monday tuesday wednesday thursday friday saturday sunday".split(), "월화수목금토일"))
+
+# A Latin word of the answer counts as a name when capitalised, unless it is
+# one of these at the start of a sentence.
+_COMMON = frozenset(
+    """the a an in on at of by for from to with as about according approximately around roughly nearly
+    over under more less most some many both all each every no yes not and but or so yet it its it's he
+    she they them his her their this that these those there here i we you our your who what which when
+    where why how one after before since during while although because if then also only just however
+    currently today yesterday mr ms mrs dr""".split()
+)
+
+# Common English words that translate Hangul words of an article: supported
+# when the evidence has one of the Hangul forms. A seed list, not a dictionary.
+GLOSSARY = {
+    "korea": ("한국", "韓", "대한민국", "국내"), "korean": ("한국", "韓", "국내"), "koreans": ("한국인", "국민"),
+    "mongolia": ("몽골",), "mongolian": ("몽골",), "mongolians": ("몽골인", "몽골 국민", "몽골"),
+    "seoul": ("서울",), "card": ("카드",), "bank": ("은행",), "central": ("중앙",),
+    "government": ("정부",), "minister": ("장관",), "ministry": ("부",), "prime": ("총리",),
+    "president": ("사장", "대표", "총재", "대통령", "회장"), "ceo": ("대표", "사장"),
+    "chairman": ("회장",), "governor": ("총재",), "mayor": ("시장",), "director": ("단장", "본부장", "실장"),
+    "head": ("단장", "본부장", "실장", "대표"), "chief": ("최고",), "foundation": ("재단",),
+    "digital": ("디지털",), "policy": ("정책",), "health": ("건강", "보건"), "medical": ("의료",),
+    "reporter": ("기자",), "mou": ("MOU", "업무협약"), "memorandum": ("MOU", "업무협약"),
+    "understanding": ("MOU", "업무협약"), "copper": ("구리",), "gold": ("금",), "iron": ("철",),
+    "zinc": ("아연",), "fluorite": ("형석",), "rare": ("희토류",), "earth": ("희토류",), "earths": ("희토류",),
+}  # fmt: skip
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
+_JOINERS = frozenset({"of", "and", "for", "the", "de"})
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\-_'’.·]", "", text).lower()
+
+
+def _numbers(text: str) -> list[tuple[str, float, float]]:
+    """(as written, value, value with its multiplier) for each number in ``text``."""
+    text = _CODE.sub(lambda m: m.group() if _ORDINAL.match(m.group()) else " ", text)
+    out = []
+    for m in _NUMBER.finditer(text):
+        base = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+        mult = _MULTIPLIER.get((m.group(3) or "").lower(), 1.0)
+        out.append((m.group().strip(), base, base * mult))
+    return out
+
+
+class Sources:
+    """What the answer may draw on: the evidence sentences and the question(s)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.text = "\n".join(texts)
+        self.surface = _norm(self.text)
+        self.words = {_norm(w) for w in _WORD.findall(self.text)}
+        self.acronyms = {w for w in _WORD.findall(self.text) if w.isupper() and len(w) >= 2}
+        nums = _numbers(self.text)
+        self.values = {v for _, base, mult in nums for v in (base, mult)}
+        self.hangul = _HANGUL_RUN.findall(self.text)
+        self.skeletons = {
+            sk
+            for run in self.hangul
+            for a in range(len(run))
+            for b in range(a + 1, len(run) + 1)
+            if len(sk := skeleton(romanize(run[a:b]))) >= MIN_SKELETON
+        }
+
+    def has_word(self, word: str) -> bool:
+        w = _norm(word)
+        if w.endswith("s") and len(w) > 3:
+            w_sing = w[:-1]
+        else:
+            w_sing = w
+        if w in self.words or w_sing in self.words or (len(w) >= 3 and w in self.surface):
+            return True
+        if any(_spells(w, run) for run in self.hangul):
+            return True
+        if len(sk := skeleton(w)) >= MIN_SKELETON and sk in self.skeletons:
+            return True
+        return any(_norm(form) in self.surface for form in GLOSSARY.get(w, ()))
+
+    def has_name(self, words: Sequence[str]) -> bool:
+        """A run of capitalised words: whole (either order), as an acronym, or word by word."""
+        core = [w for w in words if w.lower() not in _JOINERS]
+        joined = _norm("".join(core))
+        rotated = _norm("".join(core[-1:] + core[:-1]))
+        if joined in self.surface or any(_spells(s, run) for s in (joined, rotated) for run in self.hangul):
+            return True
+        if len(core) >= 2 and "".join(w[0] for w in core).upper() in self.acronyms:
+            return True
+        return all(self.has_word(w) for w in core)
+
+
+def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
+    """The numbers, dates and names in ``answer`` that ``sources`` do not support, in order.
+
+    An empty list means every such claim was found: numbers by value (70% =
+    70 퍼센트 = seventy percent, 10만 = 100,000), Hangul proper nouns and
+    Latin-digit codes by their letters, Latin names also by romanisation of
+    the sources' Hangul.
+    """
+    ev = Sources(sources)
+    bad: list[str] = []
+
+    for code in _CODE.findall(answer):
+        if not _ORDINAL.match(code) and _norm(code) not in ev.surface:
+            bad.append(code)
+    for shown, base, mult in _numbers(answer):
+        if mult not in ev.values and not (base == mult and base in ev.values):
+            bad.append(shown)
+
+    for name in _latin_names(answer):
+        if len(name) == 1 and _date_or_count(name[0]) is not None:
+            continue  # checked below, as a number or a date
+        if not ev.has_name(name):
+            bad.append(" ".join(name))
+    for word in _WORD.findall(answer):
+        kind = _date_or_count(word)
+        if kind is None:
+            continue
+        if (kind not in ev.surface and _norm(word) not in ev.words) if isinstance(kind, str) else (
+            kind not in ev.values
+        ):
+            bad.append(word)
+
+    for term in korean.terms(answer):
+        if term.tag == "NNP" and _HANGUL_RUN.fullmatch(term.form) and _norm(term.form) not in ev.surface:
+            bad.append(term.form)
+    return list(dict.fromkeys(bad))
+
+
+def _date_or_count(word: str) -> str | float | None:
+    """What a number word must match (a value), or a month or weekday (its Korean form)."""
+    lw = word.lower()
+    if lw in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[lw])
+    if not word[0].isupper():
+        return None  # "may", "march on"
+    if lw in _MONTHS:
+        return f"{_MONTHS.index(lw) + 1}월"
+    if lw in _WEEKDAYS:
+        return f"{_WEEKDAYS[lw]}요일"
+    return None
+
+
+def _latin_names(text: str) -> list[list[str]]:
+    """Runs of capitalised Latin words ("Choi Won-seok", "Bank of Mongolia"), leaving
+    out a sentence's first word when it is an ordinary one ("The", "According").
+    A possessive ends a run: "Mongolia's Chief Technology Officer" is two names."""
+    names: list[list[str]] = []
+    run: list[str] = []
+    last_end = 0
+    for m in _WORD.finditer(text):
+        word = re.sub(r"['’]s$", "", m.group())
+        before = text[: m.start()]
+        capital = word[0].isupper() and not _CODE.fullmatch(word)
+        if capital and word.lower() in _COMMON and re.search(r"(^|[.!?:\n])[\s\"'“‘(\[]*$", before):
+            capital = False
+        adjacent = text[last_end : m.start()].strip() in ("", "-")
+        if run and not (adjacent and (capital or word.lower() in _JOINERS)):
+            names.append(run)
+            run = []
+        if capital or run:
+            run.append(word)
+        if word != m.group() and run:  # possessive
+            names.append(run)
+            run = []
+        last_end = m.end()
+    names.append(run)
+    # A run never ends on a joiner ("Bank of").
+    out = []
+    for r in names:
+        while r and r[-1].lower() in _JOINERS:
+            r = r[:-1]
+        if r:
+            out.append(r)
+    return out
