@@ -42,7 +42,8 @@ KINDS = (
             r"금액|가격|비용|액수|돈(은|이|을)?\s*(얼마|몇)|매출|영업이익|순이익|이익|손실|예산|"
             r"투자액|투자 규모|사업비|자본금|"
             r"시가총액|연봉|월급|수익|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
-            r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation)\b",
+            r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation|fees?|fares?|"
+            r"tuition|tolls?|wages?)\b",
             re.I,
         ),
         re.compile(
@@ -50,6 +51,11 @@ KINDS = (
             r"dollars?|won|euros?|million|billion|trillion)|[$€£¥₩]\s*\d",
             re.I,
         ),
+    ),
+    Kind(
+        "quote",
+        re.compile(r"뭐라고|무슨 말|어떤 말|소감|발언|what did .{2,40} say|what .{2,40} said|\bquote", re.I),
+        re.compile(r"[\"“”'‘’「」『』][^\"“”'‘’「」『』]{6,}[\"“”'‘’「」『』]"),
     ),
     Kind(
         "byline",

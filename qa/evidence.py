@@ -50,7 +50,7 @@ class Calibration:
     #: lowest similarity when the question and the article are in different languages
     min_dense_cross: float = 0.80
     #: lowest share of the question's own terms found in the evidence's chunk
-    min_coverage: float = 0.5
+    min_coverage: float = 0.45
     #: similarity that answers even with little word overlap (paraphrases)
     sure_dense: float = 0.90
     #: lowest "answerable" probability for a question in another language than
@@ -68,7 +68,8 @@ def _focus_parts(word: str) -> list[str]:
     return parts or [word]
 
 
-_LIST_ITEM = re.compile(r"^\s*([▲△▶▷•·◦○●■□◆◇*-]|\d{1,2}[.)]|[①-⑳]|\(\d{1,2}\))")
+# Item markers; ◇ and ■ open sections in Korean news, they are not items.
+_LIST_ITEM = re.compile(r"^\s*([▲△▶▷•·◦○●*-]|\d{1,2}[.)]|[①-⑳]|\(\d{1,2}\))")
 
 
 def is_list_item(text: str) -> bool:
