@@ -115,7 +115,8 @@ def tokenizer_id() -> str:
 def preload() -> None:
     """Start loading Kiwi in the background, so it overlaps other start-up work."""
     if _kiwi is None:
-        threading.Thread(target=kiwi, name="kiwi-preload", daemon=True).start()
+        # Kiwi finishes loading its model on the first analysis: do one.
+        threading.Thread(target=lambda: kiwi().tokenize("가"), name="kiwi-preload", daemon=True).start()
 
 
 def kiwi() -> Kiwi:
