@@ -27,6 +27,7 @@ from qa.evidence import (
     Evidence,
     answers,
     heading_of,
+    items_of,
     score_cross_lingual,
     score_sentences,
 )
@@ -249,6 +250,10 @@ def write_extractive(state: State) -> State:
     if index is not None and head is not None:
         # A list item means little without the heading it hangs from.
         text = f"{tidy(index.sentences[head].text)}: {text}"
+    elif index is not None and (items := items_of(index, best.sentence.id)):
+        # A heading alone says nothing; its list is the answer.
+        listed = "; ".join(tidy(index.sentences[i].text) for i in items[:8])
+        text = f"{text.rstrip(':')}: {listed}"
     if state.query.language == "en":
         text = f'The article says: "{text}"'
     state.answer = Answer(

@@ -25,7 +25,7 @@ class Evidence:
     hit: Hit
     score: float
     dense: float
-    coverage: float  # share (idf-weighted) of the question's terms in this sentence
+    coverage: float  # share (idf-weighted) of the question's terms in this sentence and its context
     chunk_coverage: float  # the same, over the sentence's whole chunk
     fits: bool  # can hold the kind of answer asked for (see qa.answer_types)
     has_focus: bool  # the sentence's chunk names the question's focus (see understand.focus)
@@ -94,6 +94,16 @@ def heading_of(index: ArticleIndex, i: int) -> int | None:
         if not is_list_item(index.sentences[j].text):
             return j
     return None
+
+
+def items_of(index: ArticleIndex, i: int) -> list[int]:
+    """The list items hanging from sentence ``i`` (empty when it heads no list)."""
+    out = []
+    for j in range(i + 1, min(len(index.sentences), i + 31)):
+        if not is_list_item(index.sentences[j].text):
+            break
+        out.append(j)
+    return out
 
 
 def context_of(index: ArticleIndex, i: int) -> list[int]:
@@ -171,7 +181,22 @@ def score_sentences(
     # When a kind of answer is asked for, a sentence that cannot hold one never
     # outranks one that can, however similar it is.
     out.sort(key=lambda e: (not e.fits, -e.score))
-    return out
+    return _item_over_heading(out, index)
+
+
+def _item_over_heading(ranked: list[Evidence], index: ArticleIndex) -> list[Evidence]:
+    """A list's heading ("<표2> 정부 전원믹스 목표") is not itself an answer: when
+    it wins and one of its items covers more of the question ("▲LNG 25.1%"
+    for a question naming LNG), the item goes first."""
+    if not ranked:
+        return ranked
+    best = ranked[0]
+    items = set(items_of(index, best.sentence.id))
+    under = [e for e in ranked if e.sentence.id in items and e.fits and e.coverage > best.coverage]
+    if not under:
+        return ranked
+    top = max(under, key=lambda e: (e.coverage, e.score))
+    return [top, *(e for e in ranked if e is not top)]
 
 
 def score_cross_lingual(
