@@ -112,13 +112,6 @@ def tokenizer_id() -> str:
     return TOKENIZER_ID.format(version=version("kiwipiepy"))
 
 
-def preload() -> None:
-    """Start loading Kiwi in the background, so it overlaps other start-up work."""
-    if _kiwi is None:
-        # Kiwi finishes loading its model on the first analysis: do one.
-        threading.Thread(target=lambda: kiwi().tokenize("가"), name="kiwi-preload", daemon=True).start()
-
-
 def kiwi() -> Kiwi:
     """The process's Kiwi analyser, loaded on first use."""
     global _kiwi

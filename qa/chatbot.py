@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from index import ArticleIndex, ChunkSettings, korean, load_article, make_embeddings, open_index
+from index import ArticleIndex, ChunkSettings, load_article, make_embeddings, open_index
 from index.article import Article
 from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
@@ -92,7 +92,6 @@ _engines_lock = threading.Lock()
 
 def engine(settings: Settings, progress: Progress | None = None) -> Engine:
     """The engine for these settings, built once per process and shared by chatbots."""
-    korean.preload()  # the analyser loads while Chroma opens
     article, key = _article(settings)
     cache_key = (article.sha256, key, dataclasses.astuple(settings))
     with _engines_lock:
