@@ -8,7 +8,7 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 .PHONY: chat test lint bench eval clean-venv
 
 chat: $(VENV)/.run-deps
-	$(BIN)/qa chat
+	$(BIN)/qa serve
 
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check qa index ui tests bench
@@ -33,7 +33,10 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[llm]'
 	touch $@
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own
+# here); fonts-nanum gives screenshots Korean glyphs.
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium fonts-nanum; }
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[llm,st,dev]'
 	touch $@ $(VENV)/.run-deps

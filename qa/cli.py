@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import ConfigError, QAError
 from qa.settings import ANSWERERS, Settings
 
 
@@ -133,6 +133,50 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _auth(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise ConfigError("--auth takes USER:PASSWORD, both non-empty (e.g. --auth alice:s3cret)")
+    return user, password
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    settings = _settings(args)
+    auth = _auth(args.auth)
+    # Set before gradio loads: analytics stay off, and Gradio's own transient
+    # copy of an upload lands inside the index directory too.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.index_dir / "uploads" / "incoming"))
+    try:
+        from ui.app import build_app, launch
+    except ImportError as e:
+        raise ConfigError(f"the web chat needs gradio ({e}); pip install 'gradio>=6,<7'") from None
+    from qa.chatbot import Chatbot
+
+    # Load the models and the article's index now, so the first question does not wait.
+    Chatbot(settings=settings, progress=_progress_bar("indexing"))
+    if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(
+            f"qa: warning: serving on {args.host} without --auth: anyone who can reach it can use it",
+            file=sys.stderr,
+        )
+    app = build_app(settings)
+    try:
+        launch(app, host=args.host, port=args.port, auth=auth, quiet=True, prevent_thread_lock=True)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port} (in use, or not an address of this machine); "
+            "pick another --port or --host"
+        ) from e
+    print(f"qa: chat at {app.local_url} (Ctrl-C to stop)", file=sys.stderr)
+    app.block_thread()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
@@ -159,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", action="store_true", help="print every answer, not only failures")
     p.add_argument("--json", type=Path, help="write per-case results to this file")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="start the web chat (http://127.0.0.1:7860)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this username and password")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,1 +1,5 @@
-"""The Gradio chat: a thin layer over qa (issue 5)."""
+"""The Gradio chat: a thin layer over ``qa`` (``build_app`` builds it, ``launch`` serves it)."""
+
+from ui.app import build_app, launch
+
+__all__ = ["build_app", "launch"]

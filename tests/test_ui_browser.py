@@ -1,0 +1,213 @@
+"""The chat in a real browser: Debian's Chromium driven by Playwright, a real server on 127.0.0.1.
+
+Needs ``apt-get install -y chromium fonts-nanum`` (the fonts only make the
+Korean in screenshots legible). ``QA_SCREENSHOT=docs/screenshot.png`` also
+saves the conversation screenshot there (the README's picture).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa import Settings
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT = 60_000  # ms; the first question may wait for the models
+
+ANSWERS = "#qa-chat .qa-final, #qa-chat .qa-error"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
+    from ui.app import build_app, launch
+
+    app = build_app(settings)
+    port = free_port()
+    launch(app, port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Debian's Chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 1400}, locale="ko-KR")
+    ctx.set_default_timeout(TIMEOUT)
+    yield ctx
+    ctx.close()
+
+
+def open_chat(context, url: str):
+    page = context.new_page()
+    page.goto(url)
+    page.locator("#qa-input textarea").wait_for()
+    return page
+
+
+def ask(page, question: str, *, typed: bool = True):
+    """Type ``question``, press Enter, and return the locator of the answer it gets."""
+    n = page.locator(ANSWERS).count()
+    box = page.locator("#qa-input textarea")
+    if typed:
+        box.click()
+        box.press_sequentially(question)
+    else:
+        box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({ANSWERS!r}).length > {n}")
+    return page.locator(ANSWERS).nth(n)
+
+
+def user_messages(page) -> list[str]:
+    return page.locator("#qa-chat [data-testid=user]").all_inner_texts()
+
+
+def test_conversation_streams_answers_with_highlighted_sources(context, server, tmp_path):
+    page = open_chat(context, server)
+    # Record every state the answer bubble passes through: it must show up before it is final.
+    page.evaluate(
+        """() => {
+        window.qaSeen = new Set();
+        new MutationObserver(() => {
+          for (const el of document.querySelectorAll('#qa-chat .qa-reply')) window.qaSeen.add(el.className);
+        }).observe(document.querySelector('#qa-chat'), {subtree: true, childList: true, characterData: true});
+      }"""
+    )
+
+    first = ask(page, "몽골 중앙은행 카드 이름이 뭐야?")
+    seen = " ".join(page.evaluate("[...window.qaSeen]"))
+    assert "qa-pending" in seen or "qa-streaming" in seen, seen
+    assert "티카드(T-Card)" in first.locator(".qa-text").inner_text()
+    mark = first.locator("mark.qa-evidence")
+    assert "티카드(T-Card)" in mark.inner_text()
+    assert mark.inner_text() in first.locator(".qa-source blockquote").first.inner_text()
+    assert first.locator(".qa-not-found").count() == 0
+
+    follow = ask(page, "그걸 쓰는 사람은 몇 퍼센트야?")
+    assert "70%" in follow.locator(".qa-text").inner_text()
+    assert "70%" in follow.locator("mark.qa-evidence").inner_text()
+
+    missing = ask(page, "KT의 작년 영업이익은 얼마인가요?")
+    badge = missing.locator(".qa-not-found")
+    assert badge.is_visible() and "기사에 없음" in badge.inner_text()
+    assert missing.locator("mark").count() == 0  # the closest passages do not answer
+
+    # An example question is sent by clicking it.
+    n = page.locator(ANSWERS).count()
+    page.locator("#qa-examples").get_by_text("Who is the CEO of BC Card?").click()
+    page.wait_for_function(f"document.querySelectorAll({ANSWERS!r}).length > {n}")
+    assert "최원석" in page.locator(ANSWERS).nth(n).inner_text()
+    assert user_messages(page)[-1] == "Who is the CEO of BC Card?"
+
+    # The whole conversation in one picture: let the chat grow instead of scrolling.
+    grow = "height: auto !important; max-height: none !important"
+    page.add_style_tag(content=f"#qa-chat, #qa-chat [role=log] {{{grow}}}")
+    page.screenshot(path=str(tmp_path / "conversation.png"), full_page=True)
+    if os.environ.get("QA_SCREENSHOT"):
+        page.screenshot(path=os.environ["QA_SCREENSHOT"], full_page=True)
+
+    page.locator("#qa-clear").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=user]').length === 0")
+    # Clearing also forgets the conversation: the follow-up has nothing to follow.
+    after = ask(page, "그걸 쓰는 사람은 몇 퍼센트야?", typed=False)
+    assert after.locator(".qa-not-found").count() == 1
+
+
+def test_two_tabs_keep_separate_conversations(context, server):
+    a, b = open_chat(context, server), open_chat(context, server)
+    ask(a, "몽골 중앙은행 카드 이름이 뭐야?", typed=False)
+    alone = ask(b, "그걸 쓰는 사람은 몇 퍼센트야?", typed=False)
+    assert alone.locator(".qa-not-found").count() == 1  # tab b has no card to refer to
+    assert user_messages(b) == ["그걸 쓰는 사람은 몇 퍼센트야?"]
+    assert "70%" in ask(a, "그걸 쓰는 사람은 몇 퍼센트야?", typed=False).locator(".qa-text").inner_text()
+    assert len(user_messages(a)) == 2 and len(user_messages(b)) == 1
+
+
+def test_enter_that_commits_a_korean_syllable_does_not_send(context, server):
+    page = open_chat(context, server)
+    box = page.locator("#qa-input textarea")
+    box.click()
+    ime = context.new_cdp_session(page)
+    ime.send("Input.insertText", {"text": "몽골 중앙은행 카드 이름이 뭐"})
+    ime.send("Input.imeSetComposition", {"text": "야", "selectionStart": 1, "selectionEnd": 1})
+    page.keyboard.press("Enter")  # Gradio alone sends here, then the commit leaves "야" behind
+    ime.send("Input.insertText", {"text": "야"})  # the IME commits the syllable
+    page.wait_for_timeout(500)
+    assert user_messages(page) == []
+    assert box.input_value() == "몽골 중앙은행 카드 이름이 뭐야"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({ANSWERS!r}).length > 0")
+    assert user_messages(page) == ["몽골 중앙은행 카드 이름이 뭐야"]
+    assert box.input_value() == ""
+
+
+def upload(page, name: str, data: bytes):
+    panel = page.locator("#qa-upload-panel")
+    if not page.locator("#qa-upload input[type=file]").count():
+        panel.get_by_text("다른 기사 사용").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": "text/plain", "buffer": data}]
+    )
+    page.locator("#qa-status .qa-status").wait_for()
+    return page.locator("#qa-status .qa-status")
+
+
+def test_upload_an_article_then_ask_about_it(context, server, settings, small_article):
+    page = open_chat(context, server)
+    bad = upload(page, "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    assert "qa-status-error" in bad.get_attribute("class")
+    assert "looks like a binary file" in bad.inner_text()
+
+    status = upload(page, "../../festival.txt", small_article.read_bytes())
+    page.wait_for_function("document.querySelector('#qa-status .qa-status-ok') !== null")
+    assert "festival.txt" in status.inner_text()
+    assert "festival.txt" in page.locator("#qa-article input").input_value()
+    answer = ask(page, "셔틀버스는 몇 분 간격으로 운행되나요?", typed=False)
+    assert "10분" in answer.locator(".qa-text").inner_text()
+    assert "10분" in answer.locator("mark.qa-evidence").inner_text()
+
+    # The copy lives in the index directory under a hash, whatever the file was called.
+    stored = sorted(p.name for p in (settings.index_dir / "uploads").iterdir() if p.is_file())
+    assert stored and all(len(Path(n).stem) == 32 and n.endswith(".txt") for n in stored)
+
+    # The shipped article is still there.
+    page.locator("#qa-article input").click()
+    page.get_by_role("option", name="kt_mongolia.txt (기본 · default)").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=user]').length === 0")
+    assert "70%" in ask(page, "티카드는 몽골 국민 몇 퍼센트가 쓰나요?", typed=False).inner_text()

@@ -1,0 +1,305 @@
+"""The Gradio chat: :func:`build_app` builds it, :func:`launch` serves it.
+
+>>> from qa import Settings
+>>> from ui.app import build_app, launch
+>>> app = build_app(Settings.from_env())
+>>> launch(app)                      # http://127.0.0.1:7860, no share link, no analytics
+
+All answering is ``qa.Chatbot``'s; this module wires it to the page. Each
+session (a browser tab, or a ``gradio_client.Client``) keeps its own
+:class:`~ui.session.Session` in a ``gr.State``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index.article import MAX_ARTICLE_BYTES
+from qa import Answer, QAError, Settings
+from ui import render
+from ui.session import Session, display_name, store_upload
+
+log = logging.getLogger(__name__)
+
+#: Example questions about the bundled article (shown only when it is the default).
+EXAMPLES = (
+    "몽골 중앙은행 카드 이름이 뭐야?",
+    "몽골은 희토류를 얼마나 보유하고 있나요?",
+    "Who is the CEO of BC Card?",
+    "What percentage of Mongolians use the T-Card?",
+)
+
+#: A session's conversation is dropped after this long without a question.
+SESSION_TTL = 6 * 3600
+
+# Gradio's textbox sends on an Enter keypress without asking whether an input
+# method is composing. With a Korean IME, the Enter that commits the last
+# syllable would send the message with that syllable, and the commit would then
+# put the syllable again into the emptied box. Swallow key events that belong
+# to a composition before Gradio sees them; the IME still commits, and the
+# next Enter sends. (Safari reports them as keyCode 229 after compositionend;
+# a real IME sends no keypress while composing, a synthetic Enter may.)
+HEAD = """
+<script>
+for (const type of ["keydown", "keypress"]) {
+  window.addEventListener(type, (e) => {
+    const t = e.target;
+    if (!(t instanceof HTMLTextAreaElement || t instanceof HTMLInputElement)) return;
+    if (!(e.isComposing || e.keyCode === 229)) return;
+    e.stopImmediatePropagation();
+    if (type === "keypress") e.preventDefault();  // no stray line break in the box
+  }, true);
+}
+</script>
+"""
+
+CSS = render.CSS
+
+
+def _new_session(settings: Settings) -> Callable[[Session | None], Session]:
+    def get(session: Session | None) -> Session:
+        return session if isinstance(session, Session) else Session(settings)
+
+    return get
+
+
+def build_app(settings: Settings | None = None, *, examples: Sequence[str] | None = None) -> gr.Blocks:
+    """Build the chat for ``settings`` (default: ``Settings.from_env()``); nothing is loaded yet.
+
+    ``examples`` are clickable questions (default: :data:`EXAMPLES` for the
+    bundled article, none for another). Endpoints for ``gradio_client``:
+    ``/ask`` (message -> answer as JSON, history kept per client session) and
+    ``/reset`` (forget that history).
+    """
+    settings = settings or Settings.from_env()
+    if examples is None:
+        examples = EXAMPLES if settings.article is None else ()
+    session_of = _new_session(settings)
+
+    def respond(message: str, session: Session | None) -> Iterator[tuple[Any, Any, Session]]:
+        s = session_of(session)
+        if not (message or "").strip():
+            yield gr.skip(), gr.skip(), s
+            return
+        s.messages.append(render.user(message))
+        s.messages.append(render.pending())
+        yield "", s.messages, s
+        text = ""
+        try:
+            bot = s.bot()
+            for piece in bot.stream(message):
+                if isinstance(piece, Answer):
+                    s.messages[-1] = render.answer(piece, s.article.name)
+                elif piece:
+                    text += piece
+                    s.messages[-1] = render.streaming(text)
+                else:
+                    continue
+                yield gr.skip(), s.messages, s
+        except QAError as e:
+            s.messages[-1] = render.error(str(e))
+            yield gr.skip(), s.messages, s
+        except Exception as e:  # a bug, not a user mistake: keep the page usable, log it
+            log.exception("answering %r failed", message)
+            s.messages[-1] = render.error(f"something went wrong ({type(e).__name__}); see the server log")
+            yield gr.skip(), s.messages, s
+
+    def clear(session: Session | None) -> tuple[list[Any], str, Session]:
+        s = session_of(session)
+        s.reset()
+        return [], "", s
+
+    def select(key: str, session: Session | None) -> tuple[Any, str, Session]:
+        s = session_of(session)
+        try:
+            s.select(key)
+        except QAError as e:
+            return gr.skip(), render.status(str(e), "error"), s
+        return [], render.status(f"이제 묻는 기사 · Now asking about: {s.article.name}"), s
+
+    def upload(
+        path: str | None,
+        session: Session | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
+    ) -> tuple[Any, Any, Any, str, Session]:
+        s = session_of(session)
+        if not path:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
+        name = display_name(Path(path).name)
+
+        def indexing(done: int, total: int) -> None:
+            progress((done, total), desc="색인 중 · Indexing", unit="pieces")
+
+        try:
+            stored = store_upload(path, name, settings.index_dir)
+            progress(0, desc="색인 중 · Indexing")
+            bot = s.add(stored, name, progress=indexing)
+        except QAError as e:
+            return None, gr.skip(), gr.skip(), render.status(str(e), "error"), s
+        except OSError:
+            log.exception("storing an upload failed")
+            note = "the server could not keep the file (see its log); try again later"
+            return None, gr.skip(), gr.skip(), render.status(note, "error"), s
+        finally:
+            # Gradio's own copy of the upload; ours is in the index directory.
+            Path(path).unlink(missing_ok=True)
+        idx = bot.index
+        note = (
+            f"{name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
+            "이제 이 기사에 대해 물어보세요 · Ask about it now."
+        )
+        return (
+            None,
+            gr.Dropdown(choices=s.choices(), value=s.current),
+            [],
+            render.status(note, "ok"),
+            s,
+        )
+
+    def api_ask(message: str, session: Session | None) -> tuple[dict[str, Any], Session]:
+        s = session_of(session)
+        try:
+            answer = s.bot().ask(message)
+        except QAError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        s.messages += [render.user(message), render.answer(answer, s.article.name)]
+        return render.answer_json(answer, s.article.name), s
+
+    def api_reset(session: Session | None) -> Session:
+        s = session_of(session)
+        s.reset()
+        return s
+
+    mb = MAX_ARTICLE_BYTES / 1_000_000
+    with gr.Blocks(title="qa · 기사에 묻기", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        state = gr.State(None, time_to_live=SESSION_TTL)
+        gr.Markdown(
+            "## 기사에 묻기 · Ask the article\n"
+            "한국어나 영어로 물어보세요. 모든 답에는 근거 문장이 표시됩니다. "
+            "Ask in Korean or English; every answer shows the sentence it came from."
+        )
+        first = Session(settings)
+        article = gr.Dropdown(
+            choices=first.choices(),
+            value=first.current,
+            label="기사 · Article",
+            interactive=True,
+            elem_id="qa-article",
+        )
+        chat = gr.Chatbot(
+            label="대화 · Conversation",
+            elem_id="qa-chat",
+            height="62vh",
+            min_height=360,
+            render_markdown=False,  # messages are HTML we escaped (ui.render)
+            sanitize_html=True,
+            allow_tags=False,
+            latex_delimiters=[],
+            feedback_options=None,
+            buttons=["copy"],
+            placeholder="기사에 대해 물어보세요 · Ask anything about the article",
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                show_label=False,
+                placeholder="질문을 입력하고 Enter · Type a question, press Enter",
+                lines=1,
+                max_lines=4,
+                scale=8,
+                autofocus=True,
+                elem_id="qa-input",
+            )
+            send = gr.Button("보내기 · Send", variant="primary", scale=1, min_width=140, elem_id="qa-send")
+            clear_btn = gr.Button("지우기 · Clear", scale=1, min_width=140, elem_id="qa-clear")
+        ex = (
+            gr.Examples(
+                examples=[[q] for q in examples],
+                inputs=[box],
+                label="예시 질문 · Example questions",
+                elem_id="qa-examples",
+            )
+            if examples
+            else None
+        )
+        with gr.Accordion("다른 기사 사용 · Use another article", open=False, elem_id="qa-upload-panel"):
+            gr.Markdown(
+                f"UTF-8 `.txt` 또는 `.md` 파일, 최대 {mb:g} MB. 올린 기사는 이 세션에서만 보입니다. "
+                f"A UTF-8 `.txt` or `.md` file up to {mb:g} MB; it is listed for this session only."
+            )
+            upload_box = gr.File(
+                label="기사 파일 · Article file",
+                file_types=[".txt", ".md"],
+                file_count="single",
+                type="filepath",
+                elem_id="qa-upload",
+            )
+        status = gr.HTML(elem_id="qa-status")
+
+        # Endpoints for gradio_client only.
+        api_message = gr.Textbox(label="message", visible=False)
+        api_answer = gr.JSON(label="answer", visible=False)
+        api_ask_btn = gr.Button(visible=False)
+        api_reset_btn = gr.Button(visible=False)
+
+        # Whatever runs the models waits in one queue: a small CPU answers one
+        # question at a time, and the models are not known to be thread-safe.
+        model: dict[str, Any] = {"concurrency_id": "qa-model", "concurrency_limit": 1}
+        ui_only: dict[str, Any] = {"api_visibility": "private"}
+        chat_io: dict[str, Any] = {
+            "fn": respond,
+            "inputs": [box, state],
+            "outputs": [box, chat, state],
+            **model,
+            **ui_only,
+        }
+        box.submit(**chat_io)
+        send.click(**chat_io)
+        if ex is not None:
+            ex.load_input_event.then(**chat_io)
+        clear_btn.click(clear, [state], [chat, box, state], **ui_only)
+        chat.clear(clear, [state], [chat, box, state], **ui_only)
+        article.input(select, [article, state], [chat, status, state], **ui_only)
+        upload_box.upload(
+            upload,
+            [upload_box, state],
+            [upload_box, article, chat, status, state],
+            show_progress_on=[upload_box],
+            **model,
+            **ui_only,
+        )
+        api_ask_btn.click(api_ask, [api_message, state], [api_answer, state], api_name="ask", **model)
+        api_reset_btn.click(api_reset, [state], [state], api_name="reset")
+    return app
+
+
+def launch(
+    app: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Serve ``app`` on ``host:port`` (loopback by default), with optional username/password.
+
+    Never makes a public share link. Extra keyword arguments go to
+    ``gr.Blocks.launch`` (``prevent_thread_lock=True`` returns at once, for tests).
+    """
+    if kwargs.pop("share", False):
+        raise ValueError("qa's chat is never shared through a public link; use --host to expose it")
+    return app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        share=False,
+        css=CSS,
+        head=HEAD,
+        ssr_mode=False,
+        mcp_server=False,
+        max_file_size=MAX_ARTICLE_BYTES,
+        **kwargs,
+    )
