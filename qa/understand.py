@@ -127,7 +127,9 @@ _EN_FOCUS = (
     # "What is the population of Harbor Town?" -> population
     re.compile(r"^(?:what|which|who)\s+(?:is|was|are|were)\s+(?:the\s+)?([a-z]+)\s+(?:of|in|for)\b", re.I),
     # "What is KT's market cap?" -> market cap; "What was Harbor Town's budget?" -> budget
-    re.compile(r"^(?:what|which|who)\s+(?:is|was|are|were)\s+[\w\s-]+?'s\s+([a-z]+(?:\s[a-z]+)?)\s*\?*$", re.I),
+    re.compile(
+        r"^(?:what|which|who)\s+(?:is|was|are|were)\s+[\w\s-]+?'s\s+([a-z]+(?:\s[a-z]+)?)\s*\?*$", re.I
+    ),
     # "How many books ..." -> book
     re.compile(r"^how\s+(?:many|much)\s+([a-z]+)", re.I),
 )
