@@ -99,6 +99,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     if args.file is not None:
         args.article = args.file
+    args.answerer = "extractive"  # indexing needs no LLM; do not load one
     bot = _chatbot(args)
     idx = bot.index
     what = "rebuilt" if bot.rebuilt else "reused"

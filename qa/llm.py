@@ -15,13 +15,17 @@ Two backends plug into the same LangChain chat-model seam:
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import hashlib
 import importlib.util
+import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
@@ -36,7 +40,7 @@ from qa import models
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError
 from qa.settings import Settings
-from qa.support import unsupported
+from qa.support import adds_to, unsupported
 from qa.types import Answer
 
 if TYPE_CHECKING:
@@ -50,26 +54,44 @@ DECLINE = "NOT_IN_EVIDENCE"
 # The fixed part comes first and never changes, so llama.cpp keeps its
 # evaluated tokens between questions and reads only the evidence and question.
 INSTRUCTIONS = f"""\
-You answer questions about a news article. Each question comes with evidence sentences from the article.
+You answer a question about a news article using the evidence sentences given with it.
 Rules:
-1. Answer in one or two short sentences, in the language requested after the question.
-2. Use only what the evidence says. Copy names, numbers, dates and units exactly as the evidence writes them.
-3. In an English answer, write a Korean person's name romanised, followed by the Hangul in parentheses, \
-for example: Hong Gil-dong (홍길동).
-4. If the evidence says nothing that answers the question, reply exactly {DECLINE}"""
+1. Reply with one short sentence that answers exactly what the Question asks, in the language named after it.
+2. Write every name, number, date and unit exactly as the evidence writes it. Add nothing the evidence does \
+not say.
+3. In English, write a Korean person's name romanised with the Hangul in parentheses, \
+e.g. Hong Gil-dong (홍길동).
+4. A previous question is only context: answer the Question itself.
+5. If no evidence sentence answers the question, reply exactly {DECLINE}"""
 
-# One worked example per language, about an invented article: a 1.5B model
-# follows a shown answer far better than a described one.
+LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
+
+
+def render(evidence: list[str], question: str, language: str, previous: str = "") -> str:
+    """The variable part of the prompt, the same for the examples and the real questions."""
+    lines = ["Evidence:", *(f"- {' '.join(e.split())}" for e in evidence), ""]
+    if previous:
+        lines.append(f"Previous question: {previous}")
+    lines += [f"Question: {question}", f"Answer in {LANGUAGE_NAMES.get(language, 'English')}."]
+    return "\n".join(lines)
+
+
+# Worked examples about an invented event: a 1.5B model follows a shown answer
+# far better than a described one (picking the one person asked about out of
+# a list, answering the new question of a follow-up, romanising a name).
+_EVENT = [
+    "이날 행사에는 김도현 한빛전자 대표, 이수진 한빛시 경제국장, 정민호 한빛대 총장 등 300여명이 참석했다."
+]
 EXAMPLES = [
+    (render(_EVENT, "한빛시 경제국장은 누구인가요?", "ko"), "한빛시 경제국장은 이수진입니다."),
+    (render(_EVENT, "How many people attended?", "en"), "About 300 people attended."),
     (
-        "Evidence:\n- 한빛시는 10월 3일부터 강변공원에서 제5회 빛축제를 연다고 박서연 시장이 밝혔다.\n\n"
-        "Question: 빛축제는 어디에서 열리나요?\nAnswer in Korean.",
-        "빛축제는 강변공원에서 열립니다.",
+        render(_EVENT, "그럼 한빛대 총장은?", "ko", previous="한빛시 경제국장은 누구인가요?"),
+        "한빛대 총장은 정민호입니다.",
     ),
     (
-        "Evidence:\n- 한빛시는 10월 3일부터 강변공원에서 제5회 빛축제를 연다고 박서연 시장이 밝혔다.\n\n"
-        "Question: Who announced the festival?\nAnswer in English.",
-        "Mayor Park Seo-yeon (박서연) announced the festival.",
+        render(_EVENT, "Who is the CEO of Hanbit Electronics?", "en"),
+        "Kim Do-hyun (김도현) is the CEO of Hanbit Electronics.",
     ),
 ]
 
@@ -79,22 +101,17 @@ PROMPT = ChatPromptTemplate.from_messages(
     + [("human", "{request}")]
 )
 
-LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
-
 #: Evidence sentences given to the LLM, and how far below the best one they may score.
 MAX_EVIDENCE = 3
 EVIDENCE_MARGIN = 0.03
 
 
 def request(state: State) -> str:
-    """The variable part of the prompt: evidence, the previous question on a follow-up, the question."""
+    """The prompt's last message: evidence, the previous question on a follow-up, the question."""
     q = state.query
     assert q is not None
-    lines = ["Evidence:"] + [f"- {' '.join(s.split())}" for s in evidence_texts(state)]
-    if q.followup and state.history:
-        lines += ["", f"Previous question: {state.history[-1].question}"]
-    lines += ["", f"Question: {state.question}", f"Answer in {LANGUAGE_NAMES.get(q.language, 'English')}."]
-    return "\n".join(lines)
+    previous = state.history[-1].question if q.followup and state.history else ""
+    return render(evidence_texts(state), state.question, q.language, previous)
 
 
 def evidence_texts(state: State) -> list[str]:
@@ -158,6 +175,8 @@ class LlamaCppChat(BaseChatModel):
     n_threads: int = 2
     max_tokens: int = 128
     temperature: float = 0.0
+    #: Where :meth:`warm` keeps evaluated prompts between runs (``None``: nowhere).
+    state_dir: str | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -169,6 +188,33 @@ class LlamaCppChat(BaseChatModel):
 
     def load(self) -> Llama:
         return load_llama(self.model_path, self.n_ctx, self.n_threads)[0]
+
+    def warm(self, messages: list[BaseMessage]) -> None:
+        """Have ``messages`` evaluated, so that prompts starting like them start fast.
+
+        Evaluating a few hundred tokens of fixed instructions costs 10-30 s on
+        two cores; the evaluated state (about 30 kB a token) is saved to
+        ``state_dir`` the first time and read back on later starts.
+        """
+        llama, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        with lock:
+            path = self._state_file(messages)
+            if path and _restore(llama, path):
+                return
+            llama.create_chat_completion(messages=_as_dicts(messages), max_tokens=1, temperature=0)
+            if path:
+                _save(llama, path)
+
+    def _state_file(self, messages: list[BaseMessage]) -> Path | None:
+        if not self.state_dir:
+            return None
+        import llama_cpp
+
+        st = Path(self.model_path).stat()
+        key = [self.model_path, st.st_size, st.st_mtime_ns, self.n_ctx, llama_cpp.__version__]
+        key += _as_dicts(messages)
+        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+        return Path(self.state_dir) / f"{Path(self.model_path).stem}.prompt-{digest}.state"
 
     def _generate(
         self,
@@ -191,17 +237,17 @@ class LlamaCppChat(BaseChatModel):
         with lock:
             try:
                 chunks = llama.create_chat_completion(
-                    messages=[_as_dict(m) for m in messages],  # type: ignore[misc]
+                    messages=_as_dicts(messages),
                     temperature=self.temperature,
                     max_tokens=kwargs.get("max_tokens", self.max_tokens),
                     stop=stop or [],
                     stream=True,
                 )
                 prompt_tokens, pieces, finish = 0, 0, None
-                for chunk in chunks:  # type: ignore[union-attr]
+                for chunk in cast(Iterator[dict[str, Any]], chunks):
                     choice = chunk["choices"][0]
                     finish = choice.get("finish_reason") or finish
-                    text = choice["delta"].get("content") or ""  # type: ignore[union-attr]
+                    text = str(choice["delta"].get("content") or "")
                     if not text:
                         continue
                     if not pieces:
@@ -214,7 +260,9 @@ class LlamaCppChat(BaseChatModel):
                     yield gen
             except ValueError as e:  # the prompt does not fit the context, mostly
                 raise ModelError(f"llama.cpp: {e}") from None
-        usage = UsageMetadata(input_tokens=prompt_tokens, output_tokens=pieces, total_tokens=prompt_tokens + pieces)
+        usage = UsageMetadata(
+            input_tokens=prompt_tokens, output_tokens=pieces, total_tokens=prompt_tokens + pieces
+        )
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",
@@ -224,11 +272,50 @@ class LlamaCppChat(BaseChatModel):
         )
 
 
+def _save(llama: Llama, path: Path) -> None:
+    import llama_cpp
+
+    n = llama.n_tokens
+    tokens = (llama_cpp.llama_token * n)(*llama.input_ids[:n].tolist())
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if llama_cpp.llama_state_save_file(llama.ctx, str(tmp).encode(), tokens, n):
+            os.replace(tmp, path)
+            # States of earlier prompts are dead weight (15 MB each).
+            for old in path.parent.glob(path.name.split(".prompt-")[0] + ".prompt-*.state"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    except OSError as e:  # only costs the evaluation next time
+        log.debug("cannot save the prompt state to %s: %s", path, e)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _restore(llama: Llama, path: Path) -> bool:
+    import llama_cpp
+
+    if not path.is_file():
+        return False
+    tokens = (llama_cpp.llama_token * llama.n_ctx())()
+    n = ctypes.c_size_t(0)
+    if not llama_cpp.llama_state_load_file(
+        llama.ctx, str(path).encode(), tokens, llama.n_ctx(), ctypes.byref(n)
+    ):
+        llama.reset()
+        return False
+    # Tell llama-cpp-python what the context now holds, so that its prefix
+    # matching reuses it (it compares new prompts with input_ids[:n_tokens]).
+    llama.input_ids[: n.value] = tokens[: n.value]
+    llama.n_tokens = n.value
+    return True
+
+
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
-def _as_dict(message: BaseMessage) -> dict[str, str]:
-    return {"role": _ROLES.get(message.type, "user"), "content": message.text}
+def _as_dicts(messages: list[BaseMessage]) -> Any:  # llama_cpp's message TypedDicts
+    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
 
 
 # --- choosing a backend ---------------------------------------------------------
@@ -240,27 +327,36 @@ def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
         try:
             from langchain_openai import ChatOpenAI
         except ImportError:
-            raise ModelError("an LLM server needs langchain-openai; run: pip install langchain-openai") from None
+            raise ModelError(
+                "an LLM server needs langchain-openai; run: pip install langchain-openai"
+            ) from None
         name = settings.llm_model_name or "local"
         model = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=name,
             api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
             temperature=0,
-            max_completion_tokens=settings.llm_max_tokens,
             timeout=settings.llm_timeout,
             max_retries=1,
             stream_usage=True,
+            # ChatOpenAI sends its own limit as max_completion_tokens, which
+            # llama.cpp's and other local servers ignore; they all read max_tokens.
+            extra_body={"max_tokens": settings.llm_max_tokens},
         )
         return model, f"openai:{name}@{settings.llm_base_url}"
     if importlib.util.find_spec("llama_cpp") is None:
         raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}")
-    path = models.check_gguf(settings.llm_model) if settings.llm_model else models.bundled_model(settings.llm_model_dir)
+    path = (
+        models.check_gguf(settings.llm_model)
+        if settings.llm_model
+        else models.bundled_model(settings.llm_model_dir)
+    )
     chat = LlamaCppChat(
         model_path=str(path),
         n_ctx=settings.llm_context,
         n_threads=settings.llm_threads,
         max_tokens=settings.llm_max_tokens,
+        state_dir=str(settings.llm_model_dir or models.default_model_dir()),
     )
     return chat, f"llama.cpp:{path.name}"
 
@@ -309,8 +405,9 @@ class LLMWriter(Runnable[State, State]):
 
     ``invoke(state)`` fills ``state.answer``; :meth:`stream_text` does the same
     while yielding the text as the model writes it. The answer is
-    ``mode="llm"`` when every number and name in it is in the evidence;
-    otherwise the extractive answer, with the reason in ``meta["fallback"]``.
+    ``mode="llm"`` when every number and name in it is in the evidence and it
+    adds something from the evidence to the question; otherwise the
+    extractive answer, with the reason in ``meta["fallback"]``.
     When the model says the evidence does not answer, the answer is a refusal
     (``meta["llm_declined"]``).
     """
@@ -323,11 +420,14 @@ class LLMWriter(Runnable[State, State]):
 
     def warm(self) -> None:
         """Load the model and evaluate the fixed prompt once, so the first question pays for neither."""
-        if isinstance(self.model, LlamaCppChat):
-            self.model.load()
-        one_token = PROMPT | self.model.bind(max_tokens=1)
+        warm_up = {"request": render([], "ok?", "en")}
         try:
-            one_token.invoke({"request": "Question: ok?\nAnswer in English."})
+            if isinstance(self.model, LlamaCppChat):
+                self.model.warm(PROMPT.format_messages(**warm_up))
+            else:  # a server: one token, which also shows that it answers
+                (PROMPT | self.model.bind(extra_body={"max_tokens": 1})).invoke(warm_up)
+        except ModelError:
+            raise
         except Exception as e:  # the server is down, the model is broken...
             raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
 
@@ -383,6 +483,8 @@ class LLMWriter(Runnable[State, State]):
             sources.append(state.history[-1].question)
         if bad := unsupported(text, sources):
             return self._fallback(state, f"not in the evidence: {', '.join(bad)}", text, usage)
+        if not adds_to(text, state.question, evidence_texts(state)):
+            return self._fallback(state, "the answer only restates the question", text, usage)
         state.answer = Answer(text=text, found=True, mode="llm", language=q.language, question=state.question)
         self._meta(state, text, usage)
 

@@ -7,6 +7,7 @@ against the size and SHA-256 of the official
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -145,10 +146,8 @@ def _sidecar(dest: Path) -> Path:
 def _remember(dest: Path, sha256: str) -> None:
     st = dest.stat()
     record = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}
-    try:
+    with contextlib.suppress(OSError):  # a lost sidecar only costs a re-hash next time
         _sidecar(dest).write_text(json.dumps(record), encoding="utf-8")
-    except OSError:
-        pass  # only costs a re-hash next time
 
 
 def _verified(dest: Path, size: int, sha256: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from index import korean
 
@@ -83,7 +83,7 @@ def romanize(hangul: str) -> str:
 def _spells(latin: str, hangul: str) -> bool:
     """Does ``latin`` (lower case, letters only) spell some run of syllables of ``hangul``?"""
 
-    @lru_cache(maxsize=None)
+    @cache
     def rest(i: int, j: int) -> bool:  # latin[i:] spells hangul[j:j+k] for some k >= 1
         if j >= len(hangul):
             return False
@@ -97,7 +97,7 @@ def _spells(latin: str, hangul: str) -> bool:
 
 # Loanwords and foreign place names come back from Hangul with other vowels
 # (울란바토르 / Ulaanbaatar, 몽골 / Mongolia): compare their consonants only.
-_SKELETON_MAP = str.maketrans("gcqdbfvrzx", "kkktppplj" + "k")
+_SKELETON_MAP = str.maketrans("gcqdbfvrzx", "kkktpppljk")
 
 
 def skeleton(latin: str) -> str:
@@ -112,7 +112,9 @@ MIN_SKELETON = 4
 # --- what an answer claims ---------------------------------------------------
 
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
-_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+)
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th|s)$", re.IGNORECASE)
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(만|억|조|천|thousand|million|billion|trillion)?",
@@ -122,20 +124,18 @@ _MULTIPLIER = {
     "천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12,
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
 }  # fmt: skip
-_NUMBER_WORDS = {
-    w: i
-    for i, words in enumerate(
-        [
-            "zero", "", "two second twice", "three third", "four fourth", "five fifth",
-            "six sixth", "seven seventh", "eight eighth", "nine ninth", "ten tenth", "eleven eleventh",
-            "twelve twelfth",
-        ]  # fmt: skip
-    )
-    for w in words.split()
-} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-     "ninety": 90, "hundred": 100, "dozen": 12}  # fmt: skip
+# "one", "first" and "once" are too often not counts to hold against an answer.
+_COUNTS = {
+    2: "two second twice", 3: "three third", 4: "four fourth", 5: "five fifth", 6: "six sixth",
+    7: "seven seventh", 8: "eight eighth", 9: "nine ninth", 10: "ten tenth", 11: "eleven eleventh",
+    12: "twelve twelfth dozen", 20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty",
+    70: "seventy", 80: "eighty", 90: "ninety", 100: "hundred",
+}  # fmt: skip
+_NUMBER_WORDS = {word: value for value, words in _COUNTS.items() for word in words.split()}
 _MONTHS = "january february march april may june july august september october november december".split()
-_WEEKDAYS = dict(zip("monday tuesday wednesday thursday friday saturday sunday".split(), "월화수목금토일"))
+_WEEKDAYS = dict(
+    zip("monday tuesday wednesday thursday friday saturday sunday".split(), "월화수목금토일", strict=True)
+)
 
 # A Latin word of the answer counts as a name when capitalised, unless it is
 # one of these at the start of a sentence.
@@ -150,17 +150,18 @@ _COMMON = frozenset(
 # Common English words that translate Hangul words of an article: supported
 # when the evidence has one of the Hangul forms. A seed list, not a dictionary.
 GLOSSARY = {
-    "korea": ("한국", "韓", "대한민국", "국내"), "korean": ("한국", "韓", "국내"), "koreans": ("한국인", "국민"),
-    "mongolia": ("몽골",), "mongolian": ("몽골",), "mongolians": ("몽골인", "몽골 국민", "몽골"),
-    "seoul": ("서울",), "card": ("카드",), "bank": ("은행",), "central": ("중앙",),
-    "government": ("정부",), "minister": ("장관",), "ministry": ("부",), "prime": ("총리",),
-    "president": ("사장", "대표", "총재", "대통령", "회장"), "ceo": ("대표", "사장"),
+    "korea": ("한국", "韓", "대한민국", "국내"), "korean": ("한국", "韓", "국내"),
+    "koreans": ("한국인", "국민"), "mongolia": ("몽골",), "mongolian": ("몽골",),
+    "mongolians": ("몽골인", "몽골 국민", "몽골"), "seoul": ("서울",), "card": ("카드",), "bank": ("은행",),
+    "central": ("중앙",), "government": ("정부",), "minister": ("장관",), "ministry": ("부",),
+    "prime": ("총리",), "president": ("사장", "대표", "총재", "대통령", "회장"), "ceo": ("대표", "사장"),
     "chairman": ("회장",), "governor": ("총재",), "mayor": ("시장",), "director": ("단장", "본부장", "실장"),
     "head": ("단장", "본부장", "실장", "대표"), "chief": ("최고",), "foundation": ("재단",),
     "digital": ("디지털",), "policy": ("정책",), "health": ("건강", "보건"), "medical": ("의료",),
     "reporter": ("기자",), "mou": ("MOU", "업무협약"), "memorandum": ("MOU", "업무협약"),
     "understanding": ("MOU", "업무협약"), "copper": ("구리",), "gold": ("금",), "iron": ("철",),
-    "zinc": ("아연",), "fluorite": ("형석",), "rare": ("희토류",), "earth": ("희토류",), "earths": ("희토류",),
+    "zinc": ("아연",), "fluorite": ("형석",), "rare": ("희토류",), "earth": ("희토류",),
+    "earths": ("희토류",),
 }  # fmt: skip
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
@@ -203,11 +204,8 @@ class Sources:
 
     def has_word(self, word: str) -> bool:
         w = _norm(word)
-        if w.endswith("s") and len(w) > 3:
-            w_sing = w[:-1]
-        else:
-            w_sing = w
-        if w in self.words or w_sing in self.words or (len(w) >= 3 and w in self.surface):
+        singular = w[:-1] if w.endswith("s") and len(w) > 3 else w
+        if w in self.words or singular in self.words or (len(w) >= 3 and w in self.surface):
             return True
         if any(_spells(w, run) for run in self.hangul):
             return True
@@ -222,6 +220,8 @@ class Sources:
         rotated = _norm("".join(core[-1:] + core[:-1]))
         if joined in self.surface or any(_spells(s, run) for s in (joined, rotated) for run in self.hangul):
             return True
+        if len(sk := skeleton(joined)) >= MIN_SKELETON and sk in self.skeletons:
+            return True  # "Ulan Bator" for 울란바토르
         if len(core) >= 2 and "".join(w[0] for w in core).upper() in self.acronyms:
             return True
         return all(self.has_word(w) for w in core)
@@ -254,8 +254,10 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
         kind = _date_or_count(word)
         if kind is None:
             continue
-        if (kind not in ev.surface and _norm(word) not in ev.words) if isinstance(kind, str) else (
-            kind not in ev.values
+        if (
+            (kind not in ev.surface and _norm(word) not in ev.words)
+            if isinstance(kind, str)
+            else (kind not in ev.values)
         ):
             bad.append(word)
 
@@ -263,6 +265,29 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
         if term.tag == "NNP" and _HANGUL_RUN.fullmatch(term.form) and _norm(term.form) not in ev.surface:
             bad.append(term.form)
     return list(dict.fromkeys(bad))
+
+
+# Morphemes that can carry the answer to a question: nouns, numbers, foreign words.
+_FACT_TAGS = {"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"}
+
+
+def adds_to(answer: str, question: str, sources: Sequence[str]) -> list[str]:
+    """What ``answer`` takes from ``sources`` that ``question`` does not already say.
+
+    An empty list means the answer only restates the question ("'X' is the
+    task called 'X'"), which a small model does when it cannot find the answer.
+    """
+    ev, asked = Sources(sources), Sources([question])
+
+    def has(where: Sources, form: str) -> bool:
+        form = form.strip(".,;:!?-")
+        return bool(form) and (_norm(form) in where.surface or (form.isascii() and where.has_word(form)))
+
+    return [
+        t.form
+        for t in korean.terms(answer)
+        if t.tag in _FACT_TAGS and has(ev, t.form) and not has(asked, t.form)
+    ]
 
 
 def _date_or_count(word: str) -> str | float | None:

@@ -1,0 +1,295 @@
+"""The LLM writer: prompt, support check, fallback, refusal, streaming, backends.
+
+Our logic is tested with a scripted chat model that records its prompts; the
+real bundled model answers end to end, in-process and behind a real llama.cpp
+server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+import qa.chatbot
+from qa import Answer, Chatbot, ModelError, Settings
+from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, writer_for
+from qa.models import bundled_model
+
+pytestmark = pytest.mark.slow  # the real index and e5 model under every test
+
+TCARD_Q = "티카드는 몽골 국민의 약 몇 퍼센트가 사용하나요?"
+
+
+class ScriptedChat(BaseChatModel):
+    """Replies from a script, a word at a time when streamed, and records every prompt."""
+
+    replies: list[str]
+    prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    fail: bool = False
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _reply(self, messages: list[BaseMessage]) -> str:
+        self.prompts.append(messages)
+        if self.fail:
+            raise ConnectionError("connection refused")
+        return self.replies.pop(0)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        for word in re.findall(r"\S+\s*", self._reply(messages)):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word))
+
+
+@pytest.fixture
+def scripted(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    """A chatbot whose LLM is a :class:`ScriptedChat` replying ``replies`` in turn."""
+
+    def make(*replies: str, strict: bool = True, fail: bool = False) -> tuple[Chatbot, ScriptedChat]:
+        chat = ScriptedChat(replies=list(replies), fail=fail)
+        monkeypatch.setattr(
+            qa.chatbot, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
+        )
+        # A setting no engine has used yet, so this chatbot gets its own writer.
+        return Chatbot(settings=settings.with_(llm_model_name=uuid.uuid4().hex)), chat
+
+    return make
+
+
+def human_text(prompt: list[BaseMessage]) -> str:
+    return prompt[-1].text
+
+
+def test_a_supported_answer_is_the_llms_own(scripted):
+    bot, chat = scripted("티카드는 몽골 국민의 약 70%가 사용합니다.")
+    a = bot.ask(TCARD_Q)
+    assert (a.found, a.mode, a.text) == (True, "llm", "티카드는 몽골 국민의 약 70%가 사용합니다.")
+    assert a.meta["llm"] == "scripted" and a.meta["llm_text"] == a.text
+    # Fixed instructions first; the evidence and the question last, with the language asked for.
+    (prompt,) = chat.prompts
+    assert prompt[0].type == "system" and prompt[0].text == INSTRUCTIONS
+    asked = human_text(prompt)
+    assert "몽골 국민 약 70%가 사용하는" in asked
+    assert asked.endswith(f"Question: {TCARD_Q}\nAnswer in Korean.")
+    assert a.sources and "70%" in a.sources[0].evidence
+
+
+def test_an_unsupported_number_falls_back_to_the_extractive_answer(scripted):
+    bot, _ = scripted("티카드는 몽골 국민의 약 80%가 사용합니다.")
+    a = bot.ask(TCARD_Q)
+    assert a.found and a.mode == "extractive"
+    assert "70%" in a.text and "80%" not in a.text
+    assert "80" in a.meta["fallback"]
+    assert a.meta["llm_text"] == "티카드는 몽골 국민의 약 80%가 사용합니다."
+
+
+def test_an_invented_name_falls_back(scripted):
+    bot, _ = scripted("BC카드 사장은 김민수입니다.")
+    a = bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
+    assert a.mode == "extractive" and "최원석" in a.text
+    assert "김민수" in a.meta["fallback"]
+
+
+def test_an_answer_in_the_wrong_language_falls_back(scripted):
+    bot, _ = scripted("About 70% of Mongolians use it.")
+    a = bot.ask(TCARD_Q)
+    assert a.mode == "extractive" and "answered in en" in a.meta["fallback"]
+
+
+def test_an_answer_that_only_restates_the_question_falls_back(scripted):
+    bot, _ = scripted("티카드는 몽골 국민이 사용합니다.")
+    a = bot.ask(TCARD_Q)
+    assert a.mode == "extractive" and "70%" in a.text
+    assert a.meta["fallback"] == "the answer only restates the question"
+
+
+def test_when_the_llm_declines_the_answer_is_a_refusal(scripted):
+    bot, _ = scripted(DECLINE)
+    pieces = list(bot.stream(TCARD_Q))
+    a = pieces[-1]
+    assert isinstance(a, Answer)
+    assert (a.found, a.mode, a.meta["llm_declined"]) == (False, "refusal", True)
+    assert a.text == "기사에는 이 질문에 대한 내용이 없습니다."
+    assert not any(DECLINE in p for p in pieces[:-1] if isinstance(p, str))  # never shown to the user
+    assert not bot.history[-1].found  # and a follow-up will not lean on it
+
+
+def test_questions_the_core_refuses_never_reach_the_llm(scripted):
+    bot, chat = scripted()
+    a = bot.ask("KT의 작년 영업이익은 얼마인가요?")
+    assert a.mode == "refusal" and chat.prompts == []
+
+
+def test_a_follow_up_shows_the_previous_question(scripted):
+    bot, chat = scripted("구리는 세계 2위입니다.", "구리는 세계 2위입니다.")
+    bot.ask("몽골은 희토류를 얼마나 보유하고 있나요?")
+    a = bot.ask("구리는요?")
+    assert "Previous question: 몽골은 희토류를 얼마나 보유하고 있나요?" in human_text(chat.prompts[-1])
+    assert a.mode == "llm" and a.meta["followup"]
+
+
+def test_streaming_yields_the_llms_pieces_then_the_answer(scripted):
+    bot, _ = scripted("티카드는 몽골 국민의 약 70%가 사용합니다.")
+    pieces = list(bot.stream(TCARD_Q))
+    texts, answer = pieces[:-1], pieces[-1]
+    assert isinstance(answer, Answer) and all(isinstance(p, str) for p in texts)
+    assert len(texts) == 6 and "".join(texts) == answer.text  # type: ignore[arg-type]
+    assert {"first_piece", "write", "total"} <= set(answer.timings)
+
+
+def test_a_failing_llm_raises_when_asked_for_and_falls_back_under_auto(scripted):
+    bot, _ = scripted(fail=True)
+    with pytest.raises(ModelError, match="connection refused"):
+        bot.ask(TCARD_Q)
+    bot, _ = scripted(fail=True, strict=False)
+    a = bot.ask(TCARD_Q)
+    assert a.mode == "extractive" and "LLM error" in a.meta["fallback"]
+
+
+def test_auto_without_a_reachable_server_uses_the_extractive_writer(settings):
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    writer, why = writer_for(settings.with_(answerer="auto", llm_base_url=dead, llm_timeout=5))
+    assert writer is None and "failed" in why
+    with pytest.raises(ModelError, match="failed"):
+        writer_for(settings.with_(answerer="llm", llm_base_url=dead, llm_timeout=5))
+
+
+# --- the real bundled model ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llm_bot(settings: Settings):
+    def make() -> Chatbot:
+        return Chatbot(settings=settings.with_(answerer="llm"))
+
+    return make
+
+
+def test_korean_question_korean_answer(llm_bot):
+    a = llm_bot().ask(TCARD_Q)
+    assert (a.found, a.mode, a.language) == (True, "llm", "ko"), a.meta
+    assert "70%" in a.text and re.search(r"[가-힣]", a.text)
+    assert a.meta["prompt_tokens"] > 100
+
+
+def test_english_question_english_answer(llm_bot):
+    a = llm_bot().ask("Who is BC Card's president?")
+    assert a.found, a.meta
+    assert a.mode == "llm", a.meta
+    assert re.search(r"Cho[ie]\s*Won-?seok|최원석", a.text, re.IGNORECASE)
+    assert re.search(r"[A-Za-z]{3}", a.text) and "The article says" not in a.text
+
+
+def test_real_streaming_comes_in_pieces(llm_bot):
+    pieces = list(llm_bot().stream("몽골의 구리 매장량은 세계 몇 위인가요?"))
+    answer = pieces[-1]
+    assert isinstance(answer, Answer) and answer.mode == "llm", answer
+    assert len(pieces) >= 4
+    assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == answer.text
+    assert "2위" in answer.text
+
+
+def test_concurrent_questions_queue_for_the_model(llm_bot):
+    questions = {"몽골의 형석 매장량은 세계 몇 위인가요?": "3위", TCARD_Q: "70"}
+    answers: dict[str, Answer] = {}
+
+    def ask(q: str) -> None:
+        answers[q] = llm_bot().ask(q)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    for q, fact in questions.items():
+        assert answers[q].mode == "llm" and fact in answers[q].text, answers[q]
+
+
+# --- an OpenAI-compatible server: llama.cpp's own, on 127.0.0.1 --------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory):
+    pytest.importorskip("sse_starlette", reason="needs llama-cpp-python[server]")
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model()), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "qwen"]
+    # The server logs every request: a pipe nobody reads would fill up and stall it.
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"llama.cpp server did not start: {log.read_text()[-2000:]}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_an_openai_compatible_server_answers(settings, llama_server):
+    s = settings.with_(answerer="llm", llm_base_url=llama_server, llm_model_name="qwen")
+    bot = Chatbot(settings=s)
+    pieces = list(bot.stream(TCARD_Q))
+    a = pieces[-1]
+    assert isinstance(a, Answer)
+    assert a.mode == "llm" and "70%" in a.text, a.meta
+    assert a.meta["llm"] == f"openai:qwen@{llama_server}"
+    assert len(pieces) >= 3  # streamed over server-sent events
+
+
+def test_the_evaluated_instructions_are_saved_and_restored(tmp_path):
+    from qa.llm import PROMPT, LlamaCppChat, render
+
+    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24, state_dir=str(tmp_path))
+    question = {
+        "request": render(
+            ["티카드는 몽골 국민 약 70%가 사용하는 결제 수단이다."], "몇 퍼센트가 쓰나요?", "ko"
+        )
+    }
+    chat.warm(PROMPT.format_messages(request="x"))
+    (state,) = tmp_path.glob("*.state")
+    evaluated = (PROMPT | chat).invoke(question).text
+
+    chat.load().reset()  # forget the context, as a new process would
+    t0 = time.perf_counter()
+    chat.warm(PROMPT.format_messages(request="x"))
+    assert time.perf_counter() - t0 < 5  # read back, not evaluated again (that takes 10-30 s)
+    assert list(tmp_path.glob("*.state")) == [state]
+    assert (PROMPT | chat).invoke(question).text == evaluated
