@@ -163,7 +163,8 @@ def score_sentences(
             s = index.sentences[i]
             dense = float(index.sentence_vectors[i] @ vector)
             own_terms = set(index.sentence_terms[i])
-            cov = coverage(own_terms, _surface(s.text))
+            surface = _surface(s.text)
+            cov = coverage(own_terms, surface)
             # A sentence leans on the one before it and a list item on its
             # heading ("▲LNG 25.1%" under "<표2> 정부 전원믹스 목표"): words
             # found there count half.
@@ -174,7 +175,7 @@ def score_sentences(
                 cov = (cov + coverage(ctx_terms, ctx_surface)) / 2
             fits = answer_types.holds(query.expects, s.text)
             bonus = cal.kind_weight if (fits and query.expects) else 0.0
-            if focus_parts and names_focus(_surface(s.text)):
+            if focus_parts and names_focus(surface):
                 bonus += cal.focus_weight
             score = dense + cal.lexical_weight * cov + bonus
             out.append(Evidence(s, hit, score, dense, cov, chunk_cov, fits, chunk_focus))

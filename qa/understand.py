@@ -58,12 +58,8 @@ class Query:
     expects: str | None  # a kind from qa.answer_types, or None
     focus: str = ""  # the thing whose attribute is asked: "영업이익" in "영업이익은 얼마?"
     followup: bool = False
-    context: str = ""  # earlier turns' question and evidence, for retrieval
+    context: str = ""  # the earlier question, for dense retrieval
     context_terms: tuple[str, ...] = field(default=())
-
-    @property
-    def retrieval_text(self) -> str:
-        return f"{self.context} {self.question}".strip() if self.followup else self.question
 
 
 # Verb and adjective stems change with voice and tense ("열렸나요" / "열었다",
