@@ -62,7 +62,7 @@ def bench_mode(
             cold = run_child({**base, "task": "cold", "index_dir": str(index_dir)})
             if cold["rebuilt"]:
                 raise RuntimeError("the cold-start child rebuilt the index it was given")
-            for key in ("wall_s", "import_s", "chatbot_s", "open_index_s", "ask_s", "peak_rss_mb"):
+            for key in ("wall_s", "import_s", "chatbot_s", "open_index_s", "writer_s", "ask_s", "peak_rss_mb"):
                 add(f"cold_{key}", cold[key])
 
             warm = run_child({**base, "task": "warm", "index_dir": str(index_dir), "cases": cases})

@@ -1,23 +1,155 @@
 """Korean-aware text processing with Kiwi: sentences and search terms.
 
-One Kiwi analyser is shared by the process: loading it costs about a second,
-and its analysis calls are safe to make from several threads.
+One Kiwi analyser serves the process. Building it takes about two seconds of
+CPU during which it holds the GIL, so nothing else in the process moves; a
+program that wants its first answer soon calls :func:`load_in_background`
+before its other imports, and Kiwi then loads in a helper process on the
+other core and answers from there (see ``index/_kiwi_worker.py``).
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
 import re
+import subprocess
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from kiwipiepy import Kiwi
+log = logging.getLogger(__name__)
+
+#: A morpheme as Kiwi gives it: form, tag, start offset, length.
+Token = tuple[str, str, int, int]
 
 _lock = threading.Lock()
-_kiwi: Kiwi | None = None
+
+
+class LocalAnalyser:
+    """Kiwi in this process."""
+
+    def __init__(self) -> None:
+        from kiwipiepy import Kiwi
+
+        # The multi-word dictionary and typo model triple the start-up time
+        # and add nothing to sentence splitting or search terms.
+        self._kiwi = Kiwi(num_workers=1, load_multi_dict=False, load_typo_dict=False)
+        self._kiwi.tokenize("가")  # Kiwi finishes building on its first analysis
+
+    def tokenize(self, text: str) -> tuple[Token, ...]:
+        return tuple((t.form, t.tag, t.start, t.len) for t in self._kiwi.tokenize(text))
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in self._kiwi.split_into_sents(text)]
+
+
+class WorkerGone(Exception):
+    """The helper process ended or misbehaved; analysis moves into this process."""
+
+
+class WorkerAnalyser:
+    """Kiwi in a helper process, reached over a pipe; calls queue on a lock."""
+
+    def __init__(self) -> None:
+        from index import _kiwi_worker
+
+        self._wire = _kiwi_worker
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[1])  # so the child imports this very package
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "index._kiwi_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self._lock = threading.Lock()
+        self._ready = False
+        atexit.register(self.close)
+
+    def _call(self, op: str, arg: Any) -> Any:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        with self._lock:
+            try:
+                if not self._ready:
+                    self._expect(self._wire.read_message(self._proc.stdout))
+                    self._ready = True
+                self._wire.write_message(self._proc.stdin, (op, arg))
+                return self._expect(self._wire.read_message(self._proc.stdout))
+            except (OSError, ValueError, EOFError) as e:
+                raise WorkerGone(f"{type(e).__name__}: {e}") from e
+
+    def _expect(self, reply: object) -> Any:
+        if not (isinstance(reply, tuple) and len(reply) == 2):
+            code = self._proc.poll()
+            raise WorkerGone("it exited" if code is not None else f"unexpected reply {reply!r:.80}")
+        status, value = reply
+        if status != "ok":
+            raise WorkerGone(str(value))
+        return value
+
+    def tokenize(self, text: str) -> tuple[Token, ...]:
+        return tuple(self._call("tokenize", text))
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        return list(self._call("sentences", text))
+
+    def close(self) -> None:
+        """End the helper process (closing its stdin ends it)."""
+        if self._proc.poll() is None:
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+
+
+_analyser: LocalAnalyser | WorkerAnalyser | None = None
+
+
+def load_in_background() -> None:
+    """Start loading Kiwi in a helper process, unless an analyser is loaded already.
+
+    Analysis then runs there for the rest of this process; should the helper
+    fail, Kiwi loads here instead and nothing is lost but time.
+    """
+    global _analyser
+    with _lock:
+        if _analyser is None:
+            try:
+                _analyser = WorkerAnalyser()
+            except OSError as e:
+                log.warning("cannot start the Kiwi helper process (%s); loading Kiwi here", e)
+
+
+def analyser() -> LocalAnalyser | WorkerAnalyser:
+    """The process's Kiwi analyser, loaded on first use."""
+    global _analyser
+    if _analyser is None:
+        with _lock:
+            if _analyser is None:
+                _analyser = LocalAnalyser()
+    return _analyser
+
+
+def _analyse(op: str, arg: Any) -> Any:
+    global _analyser
+    current = analyser()
+    try:
+        return getattr(current, op)(arg)
+    except WorkerGone as e:
+        log.warning("the Kiwi helper process failed (%s); loading Kiwi in this process", e)
+        with _lock:
+            if _analyser is current:
+                _analyser = LocalAnalyser()
+        return getattr(analyser(), op)(arg)
+
 
 # Morpheme tags that carry content: nouns, verb and adjective stems, roots,
 # foreign words, numbers, hanja.
@@ -112,20 +244,6 @@ def tokenizer_id() -> str:
     return TOKENIZER_ID.format(version=version("kiwipiepy"))
 
 
-def kiwi() -> Kiwi:
-    """The process's Kiwi analyser, loaded on first use."""
-    global _kiwi
-    if _kiwi is None:
-        with _lock:
-            if _kiwi is None:
-                from kiwipiepy import Kiwi
-
-                # The multi-word dictionary and typo model triple the start-up
-                # time and add nothing to sentence splitting or search terms.
-                _kiwi = Kiwi(num_workers=1, load_multi_dict=False, load_typo_dict=False)
-    return _kiwi
-
-
 @dataclass(frozen=True)
 class Term:
     """A morpheme worth searching for, with its tag and where it sits in the text."""
@@ -156,9 +274,9 @@ def terms(text: str) -> list[Term]:
 _CODE_TAGS = {"SL", "SN"}
 
 
-def _merge_codes(toks: tuple[tuple[str, str, int, int], ...]) -> list[tuple[str, str, int, int]]:
-    out: list[tuple[str, str, int, int]] = []
-    run: list[tuple[str, str, int, int]] = []
+def _merge_codes(toks: tuple[Token, ...]) -> list[Token]:
+    out: list[Token] = []
+    run: list[Token] = []
 
     def flush() -> None:
         # A hyphen may join a code but never end one.
@@ -176,7 +294,7 @@ def _merge_codes(toks: tuple[tuple[str, str, int, int], ...]) -> list[tuple[str,
         run.clear()
         flushed_tail.clear()
 
-    flushed_tail: list[tuple[str, str, int, int]] = []
+    flushed_tail: list[Token] = []
     for tok in toks:
         form, tag, start, _ = tok
         joins = run and run[-1][2] + run[-1][3] == start
@@ -211,8 +329,8 @@ def tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=2048)
-def _tokenize(text: str) -> tuple[tuple[str, str, int, int], ...]:
-    return tuple((t.form, t.tag, t.start, t.len) for t in kiwi().tokenize(_fold(text)))
+def _tokenize(text: str) -> tuple[Token, ...]:
+    return tuple(_analyse("tokenize", _fold(text)))
 
 
 def _fold(text: str) -> str:
@@ -240,8 +358,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     end = len(text) if end is None else end
     piece = text[start:end]
     spans = []
-    for s in kiwi().split_into_sents(piece):
-        a, b = start + s.start, start + s.end
+    for s_start, s_end in _analyse("sentences", piece):
+        a, b = start + s_start, start + s_end
         while b - a > _HARD_LIMIT:
             cut = text.rfind(" ", a + _HARD_LIMIT // 2, a + _HARD_LIMIT)
             cut = cut if cut > a else a + _HARD_LIMIT

@@ -6,9 +6,9 @@
 '티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 ...'
 """
 
-from qa.chatbot import Chatbot, bundled_article
+from qa.chatbot import Chatbot
 from qa.errors import ArticleError, ConfigError, IndexError_, ModelError, QAError, QuestionError
-from qa.settings import Settings
+from qa.settings import Settings, bundled_article
 from qa.types import Answer, Source
 
 __all__ = [

@@ -100,6 +100,11 @@ class Pipeline:
         )
         self.chain: Runnable[State, State] = self.prepare | _timed("write", self._write)
 
+    @staticmethod
+    def meta(state: State) -> dict[str, Any]:
+        """What the chain decided and why, for ``Answer.meta``."""
+        return meta(state)
+
     def run(self, question: str, history: list[Turn]) -> State:
         return self.chain.invoke(State(question=question, history=history, index=self.index))
 

@@ -5,101 +5,25 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterator
-from importlib import resources
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index import ArticleIndex, ChunkSettings, load_article, make_embeddings, open_index
-from index.article import Article
-from index.errors import ArticleError as _IndexArticleError
-from index.errors import IndexBuildError
-from qa.chain import Pipeline, State, meta
-from qa.errors import ArticleError, ConfigError, IndexError_, QuestionError
-from qa.evidence import Calibration
-from qa.llm import writer_for
-from qa.retriever import HybridRetriever
-from qa.settings import Settings
+from index import korean
+from qa.errors import QuestionError
+from qa.settings import Settings, bundled_article
 from qa.types import Answer
 from qa.understand import Turn
 
-Progress = Callable[[int, int], None]
+if TYPE_CHECKING:
+    from index.store import ArticleIndex
+    from qa.chain import State
+    from qa.engine import Engine, Progress
+
+__all__ = ["Chatbot", "bundled_article", "check_question"]
 
 #: Turns of conversation kept for follow-ups.
 HISTORY_TURNS = 8
-
-
-def bundled_article() -> Path:
-    """The article the package ships with (KT's digital partnership with Mongolia)."""
-    return Path(str(resources.files("qa") / "data" / "kt_mongolia.txt"))
-
-
-def _article(settings: Settings) -> tuple[Article, str]:
-    path = settings.article or bundled_article()
-    try:
-        article = load_article(path)
-    except _IndexArticleError as e:
-        raise ArticleError(str(e)) from None
-    return article, str(Path(path).resolve())
-
-
-class Engine:
-    """The heavy, shareable part of a chatbot: models, index, chain. Holds no conversation."""
-
-    def __init__(
-        self, settings: Settings, article: Article, key: str, progress: Progress | None = None
-    ) -> None:
-        self.settings = settings
-        try:
-            self.embeddings, embedder_id = make_embeddings(settings.embeddings, settings.threads)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-        except IndexBuildError as e:
-            raise IndexError_(str(e)) from None
-        chunking = ChunkSettings(settings.chunk_chars, settings.min_chunk_chars)
-        try:
-            self.index, self.rebuilt = open_index(
-                article,
-                settings.index_dir,
-                self.embeddings,
-                embedder_id,
-                chunking,
-                key=key,
-                progress=progress,
-            )
-        except IndexBuildError as e:
-            raise IndexError_(str(e)) from None
-        except OSError as e:
-            raise IndexError_(f"cannot use the index directory {str(settings.index_dir)!r}: {e}") from e
-        self.retriever = HybridRetriever(
-            index=self.index, embeddings=self.embeddings, k=settings.top_k, fetch_k=settings.fetch_k
-        )
-        # The LLM (when used) loads here, once per process, so no question waits for it.
-        writer, self.answerer_note = writer_for(settings)
-        #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
-        self.answerer = "llm" if writer is not None else "extractive"
-        self.pipeline = Pipeline(
-            self.index,
-            self.retriever,
-            top_k=settings.top_k,
-            writer=writer,
-            calibration=Calibration.for_embedder(embedder_id),
-        )
-
-
-_engines: dict[tuple[object, ...], Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def engine(settings: Settings, progress: Progress | None = None) -> Engine:
-    """The engine for these settings, built once per process and shared by chatbots."""
-    article, key = _article(settings)
-    cache_key = (article.sha256, key, dataclasses.astuple(settings))
-    with _engines_lock:
-        eng = _engines.get(cache_key)
-        if eng is None:
-            eng = Engine(settings, article, key, progress)
-            _engines[cache_key] = eng
-        return eng
 
 
 def check_question(question: object, limit: int) -> str:
@@ -146,7 +70,12 @@ class Chatbot:
         if article is not None:
             settings = settings.with_(article=Path(article))
         self.settings = settings
-        self._engine = engine(settings, progress)
+        # Kiwi takes seconds to load and holds the GIL meanwhile: start it in a
+        # helper process first, then import and load the rest here in parallel.
+        korean.load_in_background()
+        from qa.engine import engine
+
+        self._engine: Engine = engine(settings, progress)
         self._history: list[Turn] = []
         self._lock = threading.Lock()
 
@@ -158,6 +87,11 @@ class Chatbot:
     def rebuilt(self) -> bool:
         """Whether opening this chatbot's article (re)built its index."""
         return self._engine.rebuilt
+
+    @property
+    def load_timings(self) -> dict[str, float]:
+        """Seconds its engine spent loading: embeddings, open_index (or build), writer."""
+        return dict(self._engine.load_timings)
 
     @property
     def history(self) -> list[Turn]:
@@ -207,7 +141,7 @@ class Chatbot:
             state.answer,
             sources=pipe.sources(state),
             timings={k: round(v, 4) for k, v in timings.items()},
-            meta={**meta(state), **state.answer.meta},
+            meta={**pipe.meta(state), **state.answer.meta},
         )
         best = state.evidence[0].sentence.text if (state.found and state.evidence) else ""
         with self._lock:

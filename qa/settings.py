@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 
 from qa.errors import ConfigError
 
 ANSWERERS = ("auto", "extractive", "llm")
+
+
+def bundled_article() -> Path:
+    """The article the package ships with (KT's digital partnership with Mongolia)."""
+    return Path(str(resources.files("qa") / "data" / "kt_mongolia.txt"))
 
 
 def default_index_dir() -> Path:

@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-import qa.chatbot
+import qa.llm
 from qa import Answer, Chatbot, ModelError, Settings
 from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, writer_for
 from qa.models import bundled_model
@@ -70,7 +70,7 @@ def scripted(settings: Settings, monkeypatch: pytest.MonkeyPatch):
     def make(*replies: str, strict: bool = True, fail: bool = False) -> tuple[Chatbot, ScriptedChat]:
         chat = ScriptedChat(replies=list(replies), fail=fail)
         monkeypatch.setattr(
-            qa.chatbot, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
+            qa.llm, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
         )
         # A setting no engine has used yet, so this chatbot gets its own writer.
         return Chatbot(settings=settings.with_(llm_model_name=uuid.uuid4().hex)), chat
