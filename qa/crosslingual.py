@@ -26,167 +26,11 @@ from typing import Any
 import numpy as np
 
 from qa import answer_types
+from qa.romanize import SURNAME_WORDS, fold, name_key, syllable_rr
 
 # ----------------------------------------------------------------------------------------------
-# Romanisation: Revised Romanization per syllable from jamo arithmetic, then a lossy key that
-# folds the usual spellings of Korean names (Koo/Gu, Choi/Choe, Park/Bak, Lee/Yi, Hyun/Hyeon,
-# Woo/U, Kim/Gim, Jung/Jeong/Chung, Oh/O, Ahn/An ...).
+# Romanised names in the question, matched to the article's Hangul (spellings: qa.romanize)
 # ----------------------------------------------------------------------------------------------
-_I = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"]
-_V = [
-    "a",
-    "ae",
-    "ya",
-    "yae",
-    "eo",
-    "e",
-    "yeo",
-    "ye",
-    "o",
-    "wa",
-    "wae",
-    "oe",
-    "yo",
-    "u",
-    "wo",
-    "we",
-    "wi",
-    "yu",
-    "eu",
-    "ui",
-    "i",
-]
-_F = [
-    "",
-    "k",
-    "k",
-    "k",
-    "n",
-    "n",
-    "n",
-    "t",
-    "l",
-    "k",
-    "m",
-    "p",
-    "l",
-    "l",
-    "p",
-    "l",
-    "m",
-    "p",
-    "p",
-    "t",
-    "t",
-    "ng",
-    "t",
-    "t",
-    "k",
-    "t",
-    "p",
-    "t",
-]
-
-
-def syllable_rr(ch: str, loan: bool = False, initial: bool = False) -> str:
-    """Revised Romanization of one Hangul syllable (other characters unchanged)."""
-    c = ord(ch) - 0xAC00
-    if not 0 <= c < 11172:
-        return ch
-    i, v, f = c // 588, (c // 28) % 21, c % 28
-    if initial and i == 5:  # word-initial ㄹ as in 류/리/림/로/라: Yu, I, Im, No, Na
-        i = 11 if _V[v].startswith(("y", "i")) else 2
-    vowel = _V[v]
-    if loan and v == 18 and f == 0 and i != 11:  # loanwords' epenthetic 'eu': 콜린스 -> kollins
-        vowel = ""
-    return _I[i] + vowel + _F[f]
-
-
-_SURNAMES = {
-    "lee": "i",
-    "yi": "i",
-    "rhee": "i",
-    "rhie": "i",
-    "ri": "i",
-    "lim": "im",
-    "rim": "im",
-    "yim": "im",
-    "ryu": "yu",
-    "yoo": "yu",
-    "you": "yu",
-    "lyu": "yu",
-    "rhyu": "yu",
-    "ryoo": "yu",
-    "roh": "no",
-    "noh": "no",
-    "rho": "no",
-    "ra": "na",
-    "rha": "na",
-    "hur": "heo",
-    "huh": "heo",
-    "chey": "choe",
-    "pyun": "byeon",
-}
-_VOWELS = {
-    "yeo": "yu",
-    "woo": "u",
-    "eo": "u",
-    "eu": "u",
-    "ae": "e",
-    "ai": "e",
-    "ee": "i",
-    "oo": "u",
-    "ou": "u",
-    "ui": "i",
-    "oe": "we",
-    "oi": "we",
-    "wu": "u",
-}
-_VOWEL_RX = re.compile("|".join(sorted(_VOWELS, key=len, reverse=True)))  # one left-to-right pass
-_CONS = [
-    (re.compile(a), b)
-    for a, b in [
-        (r"sh", "s"),
-        (r"ch", "c"),
-        (r"j", "c"),
-        (r"z", "c"),
-        (r"[gkq]", "k"),
-        (r"[dt]", "t"),
-        (r"[bpfv]", "p"),
-        (r"r", "l"),
-        (r"h(?![aeiouwy])", ""),
-        (r"(.)\1+", r"\1"),
-    ]
-]
-
-
-def key(latin: str) -> str:
-    s = re.sub(r"[^a-z]", "", latin.lower())
-    s = re.sub(r"ar(?=[^aeiouwy])", "a", s)  # Park -> Pak
-    s = re.sub(r"c(?![hiey])", "k", s)  # Collins -> Kollins
-    s = _VOWEL_RX.sub(lambda m: _VOWELS[m.group()], s)
-    for rx, rep in _CONS:
-        s = rx.sub(rep, s)
-    return s
-
-
-def latin_key(name: str) -> str:
-    parts = [p for p in re.split(r"[\s\-]+", name.lower()) if p]
-    if parts and parts[0] in _SURNAMES:
-        parts[0] = _SURNAMES[parts[0]]
-    return key("".join(parts))
-
-
-_SURNAME_WORDS = frozenset(
-    """
-    kim gim lee yi rhee park bak pak choi choe chey jung jeong chung kang gang cho jo yoon yun jang
-    chang lim im yim rim han oh seo suh shin sin kwon gwon hwang ahn an song ryu yoo yu hong jeon
-    chun jun ko go moon mun yang son sohn bae baek paik heo huh hur nam noh roh sim shim koo ku gu
-    woo kwak sung seong cha joo ju min jin ji um eom chae won cheon bang kong gong hyun ham byun
-    byeon yeom yum choo do seok sun seon sul seol ma gil kil yeon wi pyo myung ki gi ban wang keum
-    geum ok yook yuk in maeng je tak kook guk eun yong ye ha na ra ryoo lyu
-    """.split()
-)
 # capitalised English words that are no transliteration of anything in the article
 _COMMON = frozenset(
     """
@@ -213,11 +57,11 @@ def name_candidates(question: str) -> list[tuple[str, str, str]]:
     for m in _HYPH.finditer(question):
         g = m.groups()
         if g[0] and g[0].lower() not in _COMMON:
-            k = latin_key(f"{g[0]} {g[1]}{g[2]}")
+            k = name_key(f"{g[0]} {g[1]}{g[2]}")
         elif g[3] and g[5].lower() not in _COMMON:
-            k = latin_key(f"{g[5]} {g[3]}{g[4]}")
+            k = name_key(f"{g[5]} {g[3]}{g[4]}")
         else:
-            k = latin_key(g[1] + g[2] if g[0] else g[3] + g[4])
+            k = name_key(g[1] + g[2] if g[0] else g[3] + g[4])
         out.append(("person", k, m.group()))
         used.update(m.group().replace("-", " ").split())
         rest = rest.replace(m.group(), " " * len(m.group()))
@@ -225,17 +69,17 @@ def name_candidates(question: str) -> list[tuple[str, str, str]]:
         a, b = m.group(1), m.group(2)
         if a.lower() in _COMMON or b.lower() in _COMMON:
             continue
-        keys = ([latin_key(f"{a} {b}")] if a.lower() in _SURNAME_WORDS else []) + (
-            [latin_key(f"{b} {a}")] if b.lower() in _SURNAME_WORDS else []
+        keys = ([name_key(f"{a} {b}")] if a.lower() in SURNAME_WORDS else []) + (
+            [name_key(f"{b} {a}")] if b.lower() in SURNAME_WORDS else []
         )
         out += [("person", k, f"{a} {b}") for k in keys]
         if keys:
             used.update((a, b))
     for m in _WORD.finditer(question):
         w = m.group()
-        if m.start() == 0 or w in used or w.lower() in _COMMON or w.lower() in _SURNAME_WORDS:
+        if m.start() == 0 or w in used or w.lower() in _COMMON or w.lower() in SURNAME_WORDS:
             continue
-        out.append(("word", latin_key(w), w))
+        out.append(("word", name_key(w), w))
     return out
 
 
@@ -249,7 +93,7 @@ def sentence_spans(sentences: Sequence[str]) -> dict[str, list[tuple[int, str]]]
             for loan in (False, True):
                 rr = [syllable_rr(c, loan, initial=(j == 0)) for j, c in enumerate(w)]
                 for b in range(2, min(len(w), 7) + 1):
-                    lst = spans.setdefault(key("".join(rr[:b])), [])
+                    lst = spans.setdefault(fold("".join(rr[:b])), [])
                     if (sid, w[:b]) not in lst:
                         lst.append((sid, w[:b]))
     return spans

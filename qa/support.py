@@ -11,103 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
 
 from index import korean
-
-# --- Hangul romanisation -----------------------------------------------------
-
-# Revised Romanization per jamo, then the spellings people actually use for
-# names (Koo for 구, Hyun for 현, Seok/Suk for 석, Kim for 김...).
-_INITIAL = [
-    ("g", "k"), ("kk", "gg", "k"), ("n",), ("d", "t"), ("tt", "dd"), ("r", "l"), ("m",),
-    ("b", "p"), ("pp", "bb"), ("s", "sh"), ("ss", "s"), ("",), ("j", "ch"), ("jj", "tch"),
-    ("ch",), ("k",), ("t",), ("p",), ("h",),
-]  # fmt: skip
-_MEDIAL = [
-    ("a",), ("ae", "ai"), ("ya",), ("yae",), ("eo", "u", "o"), ("e",), ("yeo", "yu", "yo"), ("ye",),
-    ("o",), ("wa",), ("wae",), ("oe", "oi", "we"), ("yo",), ("u", "oo"), ("wo",), ("we",), ("wi",),
-    ("yu",), ("eu", "u"), ("ui", "eui", "i"), ("i", "ee"),
-]  # fmt: skip
-_FINAL = [
-    ("",), ("k", "g"), ("k",), ("k",), ("n",), ("n",), ("n",), ("t", "d"), ("l", "r"), ("k",), ("m",),
-    ("l",), ("l",), ("l",), ("p",), ("l",), ("m",), ("p", "b"), ("p",), ("t", "s"), ("t",), ("ng",),
-    ("t",), ("t",), ("k",), ("t",), ("p",), ("t",),
-]  # fmt: skip
-
-# Surnames whose usual spelling no jamo rule produces.
-_SURNAMES = {
-    "최": ("choi", "choe", "chey"), "이": ("lee", "yi", "rhee", "rhie", "ri", "i"),
-    "박": ("park", "pak", "bak"), "김": ("kim", "gim"), "정": ("jung", "jeong", "chung", "chong"),
-    "구": ("koo", "ku", "gu"), "강": ("kang", "gang"), "조": ("cho", "jo"), "윤": ("yoon", "yun"),
-    "신": ("shin", "sin"), "임": ("lim", "im", "rim"), "오": ("oh", "o"), "서": ("seo", "suh"),
-    "권": ("kwon", "gwon"), "황": ("hwang",), "안": ("ahn", "an"), "유": ("yoo", "yu", "ryu"),
-    "류": ("ryu", "yoo", "yu"), "전": ("jeon", "jun", "chun"), "고": ("ko", "go"),
-    "문": ("moon", "mun"), "손": ("son", "sohn"), "배": ("bae", "pae"), "백": ("baek", "paek", "paik"),
-    "허": ("heo", "huh", "hur"), "노": ("noh", "roh", "no"), "남": ("nam",), "하": ("ha",),
-    "곽": ("kwak", "gwak"), "성": ("sung", "seong"), "차": ("cha",), "주": ("joo", "ju", "chu"),
-    "우": ("woo", "u"), "민": ("min",), "진": ("jin", "chin"), "엄": ("um", "eom"),
-    "채": ("chae",), "천": ("cheon", "chun"), "방": ("bang", "pang"), "공": ("kong", "gong"),
-    "현": ("hyun", "hyeon"), "함": ("ham",), "변": ("byun", "byeon"), "염": ("yeom", "yum"),
-    "여": ("yeo", "yuh"), "추": ("chu", "choo"), "도": ("do", "doh"), "석": ("seok", "suk"),
-    "선": ("seon", "sun"), "설": ("seol", "sul"), "길": ("gil", "kil"), "연": ("yeon", "yun"),
-    "표": ("pyo",), "명": ("myung", "myeong"), "기": ("ki", "gi"), "반": ("ban", "pan"),
-    "왕": ("wang",), "금": ("keum", "geum"), "육": ("yuk", "yook"), "인": ("in",),
-    "맹": ("maeng",), "탁": ("tak",), "국": ("kook", "guk"), "어": ("eo", "uh"), "용": ("yong",),
-}  # fmt: skip
-
-_BASE, _LAST = 0xAC00, 0xD7A3
-
-
-def _jamo(syllable: str) -> tuple[int, int, int]:
-    n = ord(syllable) - _BASE
-    return n // 588, (n % 588) // 28, n % 28
-
-
-@lru_cache(maxsize=4096)
-def spellings(syllable: str) -> tuple[str, ...]:
-    """Latin spellings of one Hangul syllable, the Revised Romanization first."""
-    if not _BASE <= ord(syllable) <= _LAST:
-        return (syllable.lower(),)
-    i, m, f = _jamo(syllable)
-    out = dict.fromkeys(a + b + c for a in _INITIAL[i] for b in _MEDIAL[m] for c in _FINAL[f])
-    out.update(dict.fromkeys(_SURNAMES.get(syllable, ())))
-    return tuple(out)
-
-
-def romanize(hangul: str) -> str:
-    """Revised Romanization, syllable by syllable as names are written (최원석 -> choewonseok)."""
-    return "".join(spellings(ch)[0] for ch in hangul)
-
-
-def _spells(latin: str, hangul: str) -> bool:
-    """Does ``latin`` (lower case, letters only) spell some run of syllables of ``hangul``?"""
-
-    @cache
-    def rest(i: int, j: int) -> bool:  # latin[i:] spells hangul[j:j+k] for some k >= 1
-        if j >= len(hangul):
-            return False
-        for v in spellings(hangul[j]):
-            if v and latin.startswith(v, i) and (i + len(v) == len(latin) or rest(i + len(v), j + 1)):
-                return True
-        return False
-
-    return any(rest(0, j) for j in range(len(hangul)))
-
-
-# Loanwords and foreign place names come back from Hangul with other vowels
-# (울란바토르 / Ulaanbaatar, 몽골 / Mongolia): compare their consonants only.
-_SKELETON_MAP = str.maketrans("gcqdbfvrzx", "kkktpppljk")
-
-
-def skeleton(latin: str) -> str:
-    s = re.sub(r"[^a-z]|[aeiouyhw]", "", latin.lower()).translate(_SKELETON_MAP)
-    return re.sub(r"(.)\1+", r"\1", s)
-
-
-#: A skeleton this long rarely matches by chance.
-MIN_SKELETON = 4
-
+from qa.romanize import MIN_SKELETON, romanize, skeleton, spells
 
 # --- what an answer claims ---------------------------------------------------
 
@@ -207,7 +113,7 @@ class Sources:
         singular = w[:-1] if w.endswith("s") and len(w) > 3 else w
         if w in self.words or singular in self.words or (len(w) >= 3 and w in self.surface):
             return True
-        if any(_spells(w, run) for run in self.hangul):
+        if any(spells(w, run) for run in self.hangul):
             return True
         if len(sk := skeleton(w)) >= MIN_SKELETON and sk in self.skeletons:
             return True
@@ -218,7 +124,7 @@ class Sources:
         core = [w for w in words if w.lower() not in _JOINERS]
         joined = _norm("".join(core))
         rotated = _norm("".join(core[-1:] + core[:-1]))
-        if joined in self.surface or any(_spells(s, run) for s in (joined, rotated) for run in self.hangul):
+        if joined in self.surface or any(spells(s, run) for s in (joined, rotated) for run in self.hangul):
             return True
         if len(sk := skeleton(joined)) >= MIN_SKELETON and sk in self.skeletons:
             return True  # "Ulan Bator" for 울란바토르

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.support import adds_to, romanize, skeleton, spellings, unsupported
+from qa.support import adds_to, unsupported
 
 PRESIDENT = (
     "울란바토르 몽골 중앙은행에서 진행된 이번 사업계약 체결에는 BC카드 최원석 사장과 "
@@ -19,21 +19,6 @@ MINERALS = (
     "80여종의 광물을 다량으로 보유하고 있다."
 )
 CTO = "구현모 대표는 외국 기업인 최초로 몽골의 국가 최고기술경영자(CTO)로 위촉됐다."
-
-
-def test_revised_romanization_of_names():
-    assert romanize("최원석") == "choewonseok"
-    assert romanize("구현모") == "guhyeonmo"
-    assert romanize("뱌드란") == "byadeuran"
-    assert {"choi", "choe"} <= set(spellings("최"))
-    assert {"lee", "yi", "rhee"} <= set(spellings("이"))
-    assert {"park", "pak"} <= set(spellings("박"))
-    assert {"koo", "ku", "gu"} <= set(spellings("구"))
-
-
-def test_loanwords_meet_by_their_consonants():
-    assert skeleton(romanize("울란바토르")) == skeleton("Ulaanbaatar")
-    assert skeleton(romanize("몽골")) == skeleton("Mongolia")
 
 
 @pytest.mark.parametrize(
