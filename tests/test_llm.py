@@ -73,7 +73,8 @@ def scripted(settings: Settings, monkeypatch: pytest.MonkeyPatch):
             qa.llm, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
         )
         # A setting no engine has used yet, so this chatbot gets its own writer.
-        return Chatbot(settings=settings.with_(llm_model_name=uuid.uuid4().hex)), chat
+        answerer = "llm" if strict else "auto"
+        return Chatbot(settings=settings.with_(answerer=answerer, llm_model_name=uuid.uuid4().hex)), chat
 
     return make
 
