@@ -7,7 +7,12 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 
 .PHONY: chat test lint bench eval clean-venv
 
+# Byte-compile our packages as a wheel install would (this environment may set
+# PYTHONDONTWRITEBYTECODE, and an editable install leaves them uncompiled).
+COMPILE := $(BIN)/python -m compileall -q qa index ui bench >/dev/null
+
 chat: $(VENV)/.run-deps
+	$(COMPILE)
 	$(BIN)/qa serve
 
 test: $(VENV)/.test-deps
@@ -17,6 +22,7 @@ test: $(VENV)/.test-deps
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.run-deps
+	$(COMPILE)
 	$(BIN)/python -m bench
 
 eval: $(VENV)/.run-deps
