@@ -31,6 +31,8 @@ ROWS = [
     ("turn_p50_s", "warm latency per turn p50", 1000, "ms"),
     ("turn_p95_s", "warm latency per turn p95", 1000, "ms"),
     ("stage_*", "  stage {} (median)", 1000, "ms"),
+    ("llm_first_piece_p50_s", "LLM turns: first streamed piece p50", 1000, "ms"),
+    ("llm_prompt_tokens_p50", "LLM turns: prompt tokens p50", 1, "tok"),
     ("cold_peak_rss_mb", "peak RSS, cold-start child + Kiwi helper", 1, "MB"),
     ("warm_rss_mb", "peak RSS, warm latency child + Kiwi helper", 1, "MB"),
     ("build_rss_mb", "peak RSS, index build child + Kiwi helper", 1, "MB"),
@@ -56,7 +58,7 @@ def table(mode: str, series: dict[str, Any]) -> list[str]:
             stages = [k for k in series if k.startswith("stage_")]
             rows = [(k, label.format(k[6:-2])) for k in stages]
         else:
-            rows = [(key, label)]
+            rows = [(key, label)] if key in series else []  # LLM rows only where an LLM wrote
         for k, lab in rows:
             vals = [v * scale for v in series[k]]
             med = statistics.median(vals)

@@ -62,8 +62,9 @@ def bench_mode(
             cold = run_child({**base, "task": "cold", "index_dir": str(index_dir)})
             if cold["rebuilt"]:
                 raise RuntimeError("the cold-start child rebuilt the index it was given")
-            for key in ("wall_s", "import_s", "chatbot_s", "open_index_s", "writer_s", "ask_s", "peak_rss_mb"):
+            for key in ("wall_s", "import_s", "chatbot_s", "open_index_s", "writer_s", "ask_s"):
                 add(f"cold_{key}", cold[key])
+            add("cold_peak_rss_mb", cold["peak_rss_mb"])
 
             warm = run_child({**base, "task": "warm", "index_dir": str(index_dir), "cases": cases})
             add("turn_p50_s", statistics.median(warm["turns_s"]))
@@ -72,6 +73,9 @@ def bench_mode(
             for stage, seconds in warm["stages_s"].items():
                 add(f"stage_{stage}_s", seconds)
             add("warm_rss_mb", warm["peak_rss_mb"])
+            if "prompt_tokens" in warm:
+                add("llm_first_piece_p50_s", statistics.median(warm["first_piece_s"]))
+                add("llm_prompt_tokens_p50", statistics.median(warm["prompt_tokens"]))
             if answerer == "llm" and "llm" not in warm["modes"]:
                 got = ", ".join(warm["modes"])
                 raise Unavailable(f"answerer 'llm' is not available here: no answer came from an LLM ({got})")

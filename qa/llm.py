@@ -22,6 +22,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,10 +86,7 @@ _EVENT = [
 EXAMPLES = [
     (render(_EVENT, "한빛시 경제국장은 누구인가요?", "ko"), "한빛시 경제국장은 이수진입니다."),
     (render(_EVENT, "How many people attended?", "en"), "About 300 people attended."),
-    (
-        render(_EVENT, "그럼 한빛대 총장은?", "ko", previous="한빛시 경제국장은 누구인가요?"),
-        "한빛대 총장은 정민호입니다.",
-    ),
+    (render(_EVENT, "한빛대는요?", "ko", previous="한빛시 경제국장은 누구인가요?"), "정민호 총장입니다."),
     (
         render(_EVENT, "Who is the CEO of Hanbit Electronics?", "en"),
         "Kim Do-hyun (김도현) is the CEO of Hanbit Electronics.",
@@ -107,10 +105,16 @@ EVIDENCE_MARGIN = 0.03
 
 
 def request(state: State) -> str:
-    """The prompt's last message: evidence, the previous question on a follow-up, the question."""
+    """The prompt's last message: evidence, the previous question when the question is
+    elliptical, the question.
+
+    Only an elliptical follow-up gets the previous question: a small model
+    shown it next to a full question ("그 계약으로 ... 카드는?") tends to
+    answer the old one, while the evidence already holds what "그 계약" means.
+    """
     q = state.query
     assert q is not None
-    previous = state.history[-1].question if q.followup and state.history else ""
+    previous = state.history[-1].question if q.elliptical and state.history else ""
     return render(evidence_texts(state), state.question, q.language, previous)
 
 
@@ -445,11 +449,13 @@ class LLMWriter(Runnable[State, State]):
         assert state.query is not None and state.evidence
         pieces: list[str] = []
         usage: dict[str, Any] = {}
+        finish = None
         streaming = False  # the text is held back while it could still turn out to be DECLINE
         try:
             for chunk in self.chain.stream({"request": request(state)}, config):
                 if chunk.usage_metadata:
                     usage = dict(chunk.usage_metadata)
+                finish = chunk.response_metadata.get("finish_reason") or finish
                 piece = chunk.text
                 if not piece:
                     continue
@@ -464,9 +470,9 @@ class LLMWriter(Runnable[State, State]):
                 raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
             self._fallback(state, f"LLM error: {_describe(e)}", "", usage)
             return
-        self._finish(state, "".join(pieces).strip(), usage)
+        self._finish(state, "".join(pieces).strip(), usage, cut=finish == "length")
 
-    def _finish(self, state: State, text: str, usage: dict[str, Any]) -> None:
+    def _finish(self, state: State, text: str, usage: dict[str, Any], cut: bool = False) -> None:
         q = state.query
         assert q is not None
         if DECLINE in text or DECLINE.replace("_", " ") in text:
@@ -476,8 +482,14 @@ class LLMWriter(Runnable[State, State]):
             return
         if not text:
             return self._fallback(state, "the LLM wrote nothing", text, usage)
-        if korean.language(text) != q.language:
-            return self._fallback(state, f"the LLM answered in {korean.language(text)}", text, usage)
+        if cut:
+            return self._fallback(state, "the LLM's answer ran past its token limit", text, usage)
+        # A bare value ("70%") is in no language, so in any; a Korean question may be
+        # answered with a Latin name the evidence writes ("T-Card").
+        written = written_language(text)
+        if written and written != q.language and not (q.language == "ko" and _copied(text, state)):
+            language = LANGUAGE_NAMES.get(q.language, q.language)
+            return self._fallback(state, f"the LLM did not answer in {language}", text, usage)
         sources = [*evidence_texts(state), state.question]
         if q.followup and state.history:
             sources.append(state.history[-1].question)
@@ -499,6 +511,20 @@ class LLMWriter(Runnable[State, State]):
             meta["prompt_tokens"] = usage["input_tokens"]
             meta["completion_tokens"] = usage.get("output_tokens")
         state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, **meta})
+
+
+def written_language(text: str) -> str | None:
+    """The language ``text`` is written in, or ``None`` for a bare value ("70%", "2021")."""
+    if not re.search(r"[가-힣]|[A-Za-z]{2,}", text):
+        return None
+    return korean.language(text)
+
+
+def _copied(text: str, state: State) -> bool:
+    """Is every Latin word of ``text`` in the evidence, and nothing else in words?"""
+    evidence = " ".join(evidence_texts(state)).lower()
+    words = re.findall(r"[A-Za-z][\w-]*", text)
+    return bool(words) and all(w.lower() in evidence for w in words) and not re.search(r"[가-힣]", text)
 
 
 def _describe(e: Exception) -> str:

@@ -66,7 +66,7 @@ class Settings:
     #: llama.cpp threads, context size (tokens) and longest answer (tokens).
     llm_threads: int = 2
     llm_context: int = 2048
-    llm_max_tokens: int = 96
+    llm_max_tokens: int = 64
     #: Seconds to wait for an LLM server.
     llm_timeout: int = 60
 

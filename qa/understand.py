@@ -61,6 +61,12 @@ class Query:
     context: str = ""  # the earlier question, for dense retrieval
     context_terms: tuple[str, ...] = field(default=())
 
+    @property
+    def elliptical(self) -> bool:
+        """A follow-up that names at most one thing ("구리는요?", "What about Ohio?"): it
+        asks what the previous question asked, so it means nothing without it."""
+        return self.followup and len(self.terms) <= 1
+
 
 # Verb and adjective stems change with voice and tense ("열렸나요" / "열었다",
 # "쓴" / "작성한"), so a question's subject is judged by its nouns.
@@ -181,7 +187,7 @@ def understand(question: str, history: list[Turn]) -> Query:
             dict.fromkeys(t for t in content_terms(f"{last.question} {last.evidence}") if t not in own)
         )
     asks = answer_types.asked(question)
-    if asks is None and followup and len(own) <= 1:
+    if asks is None and followup and len(own) <= 1:  # elliptical
         # "구리는요?" asks what the previous question asked, about something else.
         asks = answer_types.asked(history[-1].question)
     return Query(
