@@ -37,7 +37,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
-from qa import models
+from qa import models, romanize
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError
 from qa.settings import Settings
@@ -57,7 +57,7 @@ DECLINE = "NOT_IN_EVIDENCE"
 INSTRUCTIONS = f"""\
 You answer a question about a news article using the evidence sentences given with it.
 Rules:
-1. Reply with one short sentence that answers exactly what the Question asks, in the language named after it.
+1. Reply with the shortest complete answer to exactly what the Question asks, in the language named after it.
 2. Write every name, number, date and unit exactly as the evidence writes it. Add nothing the evidence does \
 not say.
 3. In English, write a Korean person's name romanised with the Hangul in parentheses, \
@@ -84,12 +84,12 @@ _EVENT = [
     "이날 행사에는 김도현 한빛전자 대표, 이수진 한빛시 경제국장, 정민호 한빛대 총장 등 300여명이 참석했다."
 ]
 EXAMPLES = [
-    (render(_EVENT, "한빛시 경제국장은 누구인가요?", "ko"), "한빛시 경제국장은 이수진입니다."),
-    (render(_EVENT, "How many people attended?", "en"), "About 300 people attended."),
+    (render(_EVENT, "한빛시 경제국장은 누구인가요?", "ko"), "이수진입니다."),
+    (render(_EVENT, "How many people attended?", "en"), "About 300 people."),
     (render(_EVENT, "한빛대는요?", "ko", previous="한빛시 경제국장은 누구인가요?"), "정민호 총장입니다."),
     (
         render(_EVENT, "Who is the CEO of Hanbit Electronics?", "en"),
-        "Kim Do-hyun (김도현) is the CEO of Hanbit Electronics.",
+        "Kim Do-hyun (김도현).",
     ),
 ]
 
@@ -484,20 +484,26 @@ class LLMWriter(Runnable[State, State]):
             return self._fallback(state, "the LLM wrote nothing", text, usage)
         if cut:
             return self._fallback(state, "the LLM's answer ran past its token limit", text, usage)
+        # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
+        shown = romanize_names(text, evidence_texts(state)) if q.language == "en" else text
         # A bare value ("70%") is in no language, so in any; a Korean question may be
         # answered with a Latin name the evidence writes ("T-Card").
-        written = written_language(text)
-        if written and written != q.language and not (q.language == "ko" and _copied(text, state)):
+        written = written_language(shown)
+        if written and written != q.language and not (q.language == "ko" and _copied(shown, state)):
             language = LANGUAGE_NAMES.get(q.language, q.language)
             return self._fallback(state, f"the LLM did not answer in {language}", text, usage)
         sources = [*evidence_texts(state), state.question]
         if q.followup and state.history:
             sources.append(state.history[-1].question)
-        if bad := unsupported(text, sources):
+        if bad := unsupported(shown, sources):
             return self._fallback(state, f"not in the evidence: {', '.join(bad)}", text, usage)
-        if not adds_to(text, state.question, evidence_texts(state)):
+        if _ASKS_BACK.search(shown):
+            return self._fallback(state, "the LLM answered with a question", text, usage)
+        if not adds_to(shown, state.question, evidence_texts(state)):
             return self._fallback(state, "the answer only restates the question", text, usage)
-        state.answer = Answer(text=text, found=True, mode="llm", language=q.language, question=state.question)
+        state.answer = Answer(
+            text=shown, found=True, mode="llm", language=q.language, question=state.question
+        )
         self._meta(state, text, usage)
 
     def _fallback(self, state: State, why: str, text: str, usage: dict[str, Any]) -> None:
@@ -511,6 +517,37 @@ class LLMWriter(Runnable[State, State]):
             meta["prompt_tokens"] = usage["input_tokens"]
             meta["completion_tokens"] = usage.get("output_tokens")
         state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, **meta})
+
+
+# Titles that follow a person's name in Korean news ("BC카드 최원석 사장", "구현모 KT 대표").
+_TITLES = (
+    "사장 대표 장관 차관 기자 총재 회장 부회장 총리 대통령 의원 교수 연구원 위원장 본부장 단장 실장 "
+    "부장 팀장 이사 국장 청장 시장 지사 원장 소장 센터장 감독 선수 변호사 박사 작가 씨 CEO CTO COO"
+).split()
+_NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\(\1\))?")
+
+
+def romanize_names(text: str, evidence: list[str]) -> str:
+    """Write a Korean person's name that an English answer left in Hangul as rule 3 of the
+    instructions asks, which a small model often forgets: "최원석" (or "최원석 (최원석)")
+    becomes "Choi Won-seok (최원석)". A name is three syllables with a common surname first
+    that the evidence writes before a title ("최원석 사장")."""
+
+    def named(hangul: str) -> bool:
+        after = rf"{hangul}\s*(?:\S+\s+)?(?:{'|'.join(_TITLES)})"
+        return any(re.search(after, e) for e in evidence)
+
+    def fix(m: re.Match[str]) -> str:
+        hangul = m.group(1)
+        latin = romanize.person_name(hangul)
+        return f"{latin} ({hangul})" if latin and named(hangul) else m.group(0)
+
+    return _NAME_IN_ANSWER.sub(fix, text)
+
+
+# An answer that ends like a question ("...체결했나요.") has echoed the question's
+# words instead of answering it.
+_ASKS_BACK = re.compile(r"(\?|[나까]요|니까|는가|인가|을까|ㄹ까)\s*[.!]?\s*$")
 
 
 def written_language(text: str) -> str | None:

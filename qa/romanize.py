@@ -120,6 +120,15 @@ def spellings(syllable: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def person_name(hangul: str) -> str | None:
+    """A three-syllable Korean name as an English text writes it (최원석 -> Choi Won-seok),
+    or None when the first syllable is no common surname."""
+    if len(hangul) != 3 or hangul[0] not in _SURNAMES or not all(_BASE <= ord(c) <= _LAST for c in hangul):
+        return None
+    given = "-".join(syllable_rr(c) for c in hangul[1:])
+    return f"{_SURNAMES[hangul[0]][0].capitalize()} {given.capitalize()}"
+
+
 # --- matching Latin to Hangul -------------------------------------------------
 
 

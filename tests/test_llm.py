@@ -26,7 +26,7 @@ from pydantic import Field
 
 import qa.llm
 from qa import Answer, Chatbot, ModelError, Settings
-from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, writer_for
+from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, romanize_names, writer_for
 from qa.models import bundled_model
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
@@ -129,6 +129,13 @@ def test_an_answer_that_only_restates_the_question_falls_back(scripted):
     a = bot.ask(TCARD_Q)
     assert a.mode == "extractive" and "70%" in a.text
     assert a.meta["fallback"] == "the answer only restates the question"
+
+
+def test_an_answer_that_asks_back_falls_back(scripted):
+    bot, _ = scripted("바트울지 장관과 MOU를 체결했나요.")
+    a = bot.ask("김철연 KT 스튜디오지니 대표는 몽골의 어느 부처와 MOU를 체결했나요?")
+    assert a.mode == "extractive" and "자연환경관광부" in a.text
+    assert a.meta["fallback"] == "the LLM answered with a question"
 
 
 def test_when_the_llm_declines_the_answer_is_a_refusal(scripted):
@@ -319,3 +326,18 @@ def test_the_evaluated_instructions_are_saved_and_restored(tmp_path):
     assert time.perf_counter() - t0 < 5  # read back, not evaluated again (that takes 10-30 s)
     assert list(tmp_path.glob("*.state")) == [state]
     assert (PROMPT | chat).invoke(question).text == evaluated
+
+
+def test_a_korean_name_left_in_hangul_is_romanised_in_an_english_answer(scripted):
+    bot, _ = scripted("최원석 (최원석).")
+    a = bot.ask("Who is BC Card's president?")
+    assert (a.mode, a.text) == ("llm", "Choi Won-seok (최원석).")
+    assert a.meta["llm_text"] == "최원석 (최원석)."
+
+
+def test_only_names_before_a_title_in_the_evidence_are_romanised():
+    evidence = ["BC카드 최원석 사장과 구현모 KT 대표가 강원도에서 만났다."]
+    text = "최원석 met 구현모 (구현모) in 강원도; Choi Won-seok (최원석) said so."
+    assert romanize_names(text, evidence) == (
+        "Choi Won-seok (최원석) met Koo Hyeon-mo (구현모) in 강원도; Choi Won-seok (최원석) said so."
+    )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from qa.romanize import SURNAME_WORDS, fold, name_key, romanize, skeleton, spellings, spells, syllable_rr
+from qa.romanize import (
+    SURNAME_WORDS,
+    fold,
+    name_key,
+    person_name,
+    romanize,
+    skeleton,
+    spellings,
+    spells,
+    syllable_rr,
+)
 
 
 def test_revised_romanization_of_names():
@@ -61,3 +71,10 @@ def test_usual_spellings_of_a_name_fold_to_its_hangul(name, hangul):
 def test_surname_words():
     assert {"kim", "lee", "park", "choi", "koo"} <= SURNAME_WORDS
     assert not {"pan", "chin", "uh"} & SURNAME_WORDS
+
+
+def test_person_name_writes_a_korean_name_the_usual_way():
+    assert person_name("최원석") == "Choi Won-seok"
+    assert person_name("이재운") == "Lee Jae-un"
+    assert person_name("락바수랭") is None  # four syllables, no Korean surname
+    assert person_name("가나다") is None  # 가 is no common surname
