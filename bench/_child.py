@@ -37,7 +37,7 @@ def main(cfg: dict) -> dict:
 
 def replay(chatbot: type, settings: object, cases: list[list[str]]) -> dict:
     turns, stages, modes = [], {}, {}
-    prompt_tokens, first_piece = [], []
+    prompt_tokens, new_tokens, first_piece = [], [], []
     for case in cases:
         bot = chatbot(settings=settings)  # a fresh conversation; the engine stays warm
         for question in case:
@@ -48,12 +48,13 @@ def replay(chatbot: type, settings: object, cases: list[list[str]]) -> dict:
                 stages.setdefault(stage, []).append(seconds)
             if "prompt_tokens" in answer.meta:  # turns the LLM wrote (or tried to)
                 prompt_tokens.append(answer.meta["prompt_tokens"])
+                new_tokens.append(answer.meta["prompt_tokens"] - answer.meta.get("prompt_tokens_cached", 0))
                 first_piece.append(answer.timings["first_piece"])
             modes[answer.mode] = modes.get(answer.mode, 0) + 1
     medians = {k: statistics.median(v) for k, v in stages.items() if k != "first_piece"}
     out = {"turns_s": turns, "stages_s": medians, "modes": modes}
     if prompt_tokens:
-        out.update(first_piece_s=first_piece, prompt_tokens=prompt_tokens)
+        out.update(first_piece_s=first_piece, prompt_tokens=prompt_tokens, new_prompt_tokens=new_tokens)
     return out
 
 

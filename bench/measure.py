@@ -76,6 +76,7 @@ def bench_mode(
             if "prompt_tokens" in warm:
                 add("llm_first_piece_p50_s", statistics.median(warm["first_piece_s"]))
                 add("llm_prompt_tokens_p50", statistics.median(warm["prompt_tokens"]))
+                add("llm_new_prompt_tokens_p50", statistics.median(warm["new_prompt_tokens"]))
             if answerer == "llm" and "llm" not in warm["modes"]:
                 got = ", ".join(warm["modes"])
                 raise Unavailable(f"answerer 'llm' is not available here: no answer came from an LLM ({got})")

@@ -239,6 +239,7 @@ class LlamaCppChat(BaseChatModel):
         llama, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
         # Held until the caller has read the last piece (or closed the stream).
         with lock:
+            held = llama.input_ids[: llama.n_tokens].copy()  # what the context holds: reused if it matches
             try:
                 chunks = llama.create_chat_completion(
                     messages=_as_dicts(messages),
@@ -247,7 +248,7 @@ class LlamaCppChat(BaseChatModel):
                     stop=stop or [],
                     stream=True,
                 )
-                prompt_tokens, pieces, finish = 0, 0, None
+                prompt_tokens, cached, pieces, finish = 0, 0, 0, None
                 for chunk in cast(Iterator[dict[str, Any]], chunks):
                     choice = chunk["choices"][0]
                     finish = choice.get("finish_reason") or finish
@@ -257,6 +258,7 @@ class LlamaCppChat(BaseChatModel):
                     if not pieces:
                         # The prompt is in the context and the new token not yet: this is its size.
                         prompt_tokens = llama.n_tokens
+                        cached = _common_prefix(held, llama.input_ids[:prompt_tokens])
                     pieces += 1
                     gen = ChatGenerationChunk(message=AIMessageChunk(content=text))
                     if run_manager:
@@ -265,7 +267,10 @@ class LlamaCppChat(BaseChatModel):
             except ValueError as e:  # the prompt does not fit the context, mostly
                 raise ModelError(f"llama.cpp: {e}") from None
         usage = UsageMetadata(
-            input_tokens=prompt_tokens, output_tokens=pieces, total_tokens=prompt_tokens + pieces
+            input_tokens=prompt_tokens,
+            output_tokens=pieces,
+            total_tokens=prompt_tokens + pieces,
+            input_token_details={"cache_read": cached},
         )
         yield ChatGenerationChunk(
             message=AIMessageChunk(
@@ -274,6 +279,12 @@ class LlamaCppChat(BaseChatModel):
                 response_metadata={"finish_reason": finish, "model_name": Path(self.model_path).name},
             )
         )
+
+
+def _common_prefix(a: Any, b: Any) -> int:
+    n = min(len(a), len(b))
+    same = a[:n] == b[:n]
+    return n if same.all() else int(same.argmin())
 
 
 def _save(llama: Llama, path: Path) -> None:
@@ -516,6 +527,10 @@ class LLMWriter(Runnable[State, State]):
         if usage.get("input_tokens"):
             meta["prompt_tokens"] = usage["input_tokens"]
             meta["completion_tokens"] = usage.get("output_tokens")
+            # Tokens the model had evaluated already (llama.cpp reuses a matching prefix).
+            cached = (usage.get("input_token_details") or {}).get("cache_read")
+            if cached is not None:
+                meta["prompt_tokens_cached"] = cached
         state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, **meta})
 
 

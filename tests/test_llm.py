@@ -225,6 +225,8 @@ def test_korean_question_korean_answer(llm_bot):
     assert (a.found, a.mode, a.language) == (True, "llm", "ko"), a.meta
     assert "최원석" in a.text and not re.search(r"[A-Za-z]{3}", a.text)
     assert a.meta["prompt_tokens"] > 100
+    # The fixed instructions and examples were evaluated once and are reused.
+    assert 300 < a.meta["prompt_tokens_cached"] < a.meta["prompt_tokens"]
 
 
 def test_english_question_english_answer(llm_bot):
