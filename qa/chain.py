@@ -103,7 +103,16 @@ class Pipeline:
     @staticmethod
     def meta(state: State) -> dict[str, Any]:
         """What the chain decided and why, for ``Answer.meta``."""
-        return meta(state)
+        q = state.query
+        best = state.evidence[0] if state.evidence else None
+        return {
+            "reason": state.reason,
+            "followup": bool(q and q.followup),
+            "expects": q.expects if q else None,
+            "terms": list(q.terms) if q else [],
+            "dense": round(best.dense, 4) if best else None,
+            "coverage": round(best.chunk_coverage, 4) if best else None,
+        }
 
     def run(self, question: str, history: list[Turn]) -> State:
         return self.chain.invoke(State(question=question, history=history, index=self.index))
@@ -217,19 +226,6 @@ class Pipeline:
                 )
             )
         return tuple(out)
-
-
-def meta(state: State) -> dict[str, Any]:
-    q = state.query
-    best = state.evidence[0] if state.evidence else None
-    return {
-        "reason": state.reason,
-        "followup": bool(q and q.followup),
-        "expects": q.expects if q else None,
-        "terms": list(q.terms) if q else [],
-        "dense": round(best.dense, 4) if best else None,
-        "coverage": round(best.chunk_coverage, 4) if best else None,
-    }
 
 
 def refuse(state: State) -> State:

@@ -495,22 +495,23 @@ class LLMWriter(Runnable[State, State]):
             return self._fallback(state, "the LLM wrote nothing", text, usage)
         if cut:
             return self._fallback(state, "the LLM's answer ran past its token limit", text, usage)
+        evidence = evidence_texts(state)
         # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
-        shown = romanize_names(text, evidence_texts(state)) if q.language == "en" else text
+        shown = romanize_names(text, evidence) if q.language == "en" else text
         # A bare value ("70%") is in no language, so in any; a Korean question may be
         # answered with a Latin name the evidence writes ("T-Card").
         written = written_language(shown)
-        if written and written != q.language and not (q.language == "ko" and _copied(shown, state)):
+        if written and written != q.language and not (q.language == "ko" and _copied(shown, evidence)):
             language = LANGUAGE_NAMES.get(q.language, q.language)
             return self._fallback(state, f"the LLM did not answer in {language}", text, usage)
-        sources = [*evidence_texts(state), state.question]
+        sources = [*evidence, state.question]
         if q.followup and state.history:
             sources.append(state.history[-1].question)
         if bad := unsupported(shown, sources):
             return self._fallback(state, f"not in the evidence: {', '.join(bad)}", text, usage)
         if _ASKS_BACK.search(shown):
             return self._fallback(state, "the LLM answered with a question", text, usage)
-        if not adds_to(shown, state.question, evidence_texts(state)):
+        if not adds_to(shown, state.question, evidence):
             return self._fallback(state, "the answer only restates the question", text, usage)
         state.answer = Answer(
             text=shown, found=True, mode="llm", language=q.language, question=state.question
@@ -572,11 +573,11 @@ def written_language(text: str) -> str | None:
     return korean.language(text)
 
 
-def _copied(text: str, state: State) -> bool:
+def _copied(text: str, evidence: list[str]) -> bool:
     """Is every Latin word of ``text`` in the evidence, and nothing else in words?"""
-    evidence = " ".join(evidence_texts(state)).lower()
+    written = " ".join(evidence).lower()
     words = re.findall(r"[A-Za-z][\w-]*", text)
-    return bool(words) and all(w.lower() in evidence for w in words) and not re.search(r"[가-힣]", text)
+    return bool(words) and all(w.lower() in written for w in words) and not re.search(r"[가-힣]", text)
 
 
 def _describe(e: Exception) -> str:
