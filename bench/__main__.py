@@ -79,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--article", type=Path, help="article file (default: the shipped one)")
     p.add_argument("--questions", type=Path, default=DEV_SET, help=f"JSONL question set (default {DEV_SET})")
     p.add_argument("--json", type=Path, metavar="OUT", help="also write every run's numbers here")
+    p.add_argument(
+        "--llm-state-cache-mb",
+        type=int,
+        metavar="MB",
+        help="memory for kept prompt states (Settings.llm_state_cache_mb); 0: read every prompt whole",
+    )
     args = p.parse_args(argv)
     if args.runs < 1:
         p.error(f"--runs must be at least 1; got {args.runs}")
@@ -98,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     for mode in args.answerer or ["extractive"]:
         print()
         try:
-            results[mode] = series = bench_mode(mode, article, cases, first, args.runs)
+            results[mode] = series = bench_mode(
+                mode, article, cases, first, args.runs, llm_state_cache_mb=args.llm_state_cache_mb
+            )
         except (Unavailable, RuntimeError) as e:
             print(f"bench: {e}")
             results[mode] = {"error": str(e)}
@@ -111,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nload average (1 min) {load:.2f} before, {end:.2f} after{busy}")
     if args.json:
         meta = {"runs": args.runs, "questions": str(args.questions), "article": str(article)}
+        meta["llm_state_cache_mb"] = args.llm_state_cache_mb
         out = {"meta": {**meta, "loadavg": [load, end]}, "modes": results}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 1 if failed else 0

@@ -17,7 +17,9 @@ def main(cfg: dict) -> dict:
 
     out: dict = {"import_s": time.monotonic() - t}
     article = Path(cfg["article"]) if cfg["article"] else None
-    settings = qa.Settings(index_dir=Path(cfg["index_dir"]), answerer=cfg["answerer"], article=article)
+    settings = qa.Settings(
+        index_dir=Path(cfg["index_dir"]), answerer=cfg["answerer"], article=article, **cfg.get("settings", {})
+    )
     try:
         t = time.monotonic()
         bot = qa.Chatbot(settings=settings)

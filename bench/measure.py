@@ -42,10 +42,17 @@ def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_mode(
-    answerer: str, article: Path | None, cases: list[list[str]], first: str, runs: int
+    answerer: str,
+    article: Path | None,
+    cases: list[list[str]],
+    first: str,
+    runs: int,
+    llm_state_cache_mb: int | None = None,
 ) -> dict[str, Any]:
     """``runs`` rounds of build, cold start (answering ``first``) and warm replay; a list per metric."""
     base = {"answerer": answerer, "article": str(article) if article else None, "first": first}
+    if llm_state_cache_mb is not None:
+        base["settings"] = {"llm_state_cache_mb": llm_state_cache_mb}
     series: dict[str, Any] = {}
 
     def add(name: str, value: float) -> None:

@@ -15,24 +15,14 @@ Two backends plug into the same LangChain chat-model seam:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import hashlib
 import importlib.util
-import json
 import logging
-import os
 import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.messages.ai import UsageMetadata
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 
@@ -40,12 +30,10 @@ from index import korean
 from qa import models, romanize
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError
+from qa.llamacpp import LlamaCppChat
 from qa.settings import Settings
 from qa.support import adds_to, unsupported
 from qa.types import Answer
-
-if TYPE_CHECKING:
-    from llama_cpp import Llama
 
 log = logging.getLogger(__name__)
 
@@ -130,209 +118,6 @@ def evidence_texts(state: State) -> list[str]:
     return [s.text for s in chosen]
 
 
-# --- the in-process llama.cpp backend -----------------------------------------
-
-_models: dict[tuple[str, int, int], tuple[Llama, threading.Lock]] = {}
-_models_lock = threading.Lock()
-
-
-def load_llama(path: str, n_ctx: int, n_threads: int) -> tuple[Llama, threading.Lock]:
-    """The process's llama.cpp model for this file, loaded once, with the lock its callers share.
-
-    A llama.cpp context holds one conversation's state: two threads
-    generating at once would corrupt it, so callers queue on the lock.
-    """
-    key = (path, n_ctx, n_threads)
-    with _models_lock:
-        if key not in _models:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}") from None
-            try:
-                llama = Llama(
-                    model_path=path,
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=n_threads,
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError) as e:
-                raise ModelError(f"llama.cpp cannot load {path!r}: {e}") from None
-            _models[key] = (llama, threading.Lock())
-        return _models[key]
-
-
-class LlamaCppChat(BaseChatModel):
-    """A GGUF chat model run in-process by llama.cpp, as a LangChain chat model.
-
-    >>> chat = LlamaCppChat(model_path="model.gguf")   # doctest: +SKIP
-    >>> chat.invoke("Say hi").content                  # doctest: +SKIP
-    'Hi!'
-
-    The model is loaded on first use and shared by every instance naming the
-    same file, context size and thread count; calls queue for it.
-    """
-
-    model_path: str
-    n_ctx: int = 2048
-    n_threads: int = 2
-    max_tokens: int = 128
-    temperature: float = 0.0
-    #: Where :meth:`warm` keeps evaluated prompts between runs (``None``: nowhere).
-    state_dir: str | None = None
-
-    @property
-    def _llm_type(self) -> str:
-        return "llama-cpp"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature}
-
-    def load(self) -> Llama:
-        return load_llama(self.model_path, self.n_ctx, self.n_threads)[0]
-
-    def warm(self, messages: list[BaseMessage]) -> None:
-        """Have ``messages`` evaluated, so that prompts starting like them start fast.
-
-        Evaluating a few hundred tokens of fixed instructions costs 10-30 s on
-        two cores; the evaluated state (about 30 kB a token) is saved to
-        ``state_dir`` the first time and read back on later starts.
-        """
-        llama, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
-        with lock:
-            path = self._state_file(messages)
-            if path and _restore(llama, path):
-                return
-            llama.create_chat_completion(messages=_as_dicts(messages), max_tokens=1, temperature=0)
-            if path:
-                _save(llama, path)
-
-    def _state_file(self, messages: list[BaseMessage]) -> Path | None:
-        if not self.state_dir:
-            return None
-        import llama_cpp
-
-        st = Path(self.model_path).stat()
-        key = [self.model_path, st.st_size, st.st_mtime_ns, self.n_ctx, llama_cpp.__version__]
-        key += _as_dicts(messages)
-        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
-        return Path(self.state_dir) / f"{Path(self.model_path).stem}.prompt-{digest}.state"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        llama, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
-        # Held until the caller has read the last piece (or closed the stream).
-        with lock:
-            held = llama.input_ids[: llama.n_tokens].copy()  # what the context holds: reused if it matches
-            try:
-                chunks = llama.create_chat_completion(
-                    messages=_as_dicts(messages),
-                    temperature=self.temperature,
-                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
-                    stop=stop or [],
-                    stream=True,
-                )
-                prompt_tokens, cached, pieces, finish = 0, 0, 0, None
-                for chunk in cast(Iterator[dict[str, Any]], chunks):
-                    choice = chunk["choices"][0]
-                    finish = choice.get("finish_reason") or finish
-                    text = str(choice["delta"].get("content") or "")
-                    if not text:
-                        continue
-                    if not pieces:
-                        # The prompt is in the context and the new token not yet: this is its size.
-                        prompt_tokens = llama.n_tokens
-                        cached = _common_prefix(held, llama.input_ids[:prompt_tokens])
-                    pieces += 1
-                    gen = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                    if run_manager:
-                        run_manager.on_llm_new_token(text, chunk=gen)
-                    yield gen
-            except ValueError as e:  # the prompt does not fit the context, mostly
-                raise ModelError(f"llama.cpp: {e}") from None
-        usage = UsageMetadata(
-            input_tokens=prompt_tokens,
-            output_tokens=pieces,
-            total_tokens=prompt_tokens + pieces,
-            input_token_details={"cache_read": cached},
-        )
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                usage_metadata=usage,
-                response_metadata={"finish_reason": finish, "model_name": Path(self.model_path).name},
-            )
-        )
-
-
-def _common_prefix(a: Any, b: Any) -> int:
-    n = min(len(a), len(b))
-    same = a[:n] == b[:n]
-    return n if same.all() else int(same.argmin())
-
-
-def _save(llama: Llama, path: Path) -> None:
-    import llama_cpp
-
-    n = llama.n_tokens
-    tokens = (llama_cpp.llama_token * n)(*llama.input_ids[:n].tolist())
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if llama_cpp.llama_state_save_file(llama.ctx, str(tmp).encode(), tokens, n):
-            os.replace(tmp, path)
-            # States of earlier prompts are dead weight (15 MB each).
-            for old in path.parent.glob(path.name.split(".prompt-")[0] + ".prompt-*.state"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-    except OSError as e:  # only costs the evaluation next time
-        log.debug("cannot save the prompt state to %s: %s", path, e)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _restore(llama: Llama, path: Path) -> bool:
-    import llama_cpp
-
-    if not path.is_file():
-        return False
-    tokens = (llama_cpp.llama_token * llama.n_ctx())()
-    n = ctypes.c_size_t(0)
-    if not llama_cpp.llama_state_load_file(
-        llama.ctx, str(path).encode(), tokens, llama.n_ctx(), ctypes.byref(n)
-    ):
-        llama.reset()
-        return False
-    # Tell llama-cpp-python what the context now holds, so that its prefix
-    # matching reuses it (it compares new prompts with input_ids[:n_tokens]).
-    llama.input_ids[: n.value] = tokens[: n.value]
-    llama.n_tokens = n.value
-    return True
-
-
-_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
-
-
-def _as_dicts(messages: list[BaseMessage]) -> Any:  # llama_cpp's message TypedDicts
-    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
-
-
 # --- choosing a backend ---------------------------------------------------------
 
 
@@ -372,6 +157,7 @@ def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
         n_threads=settings.llm_threads,
         max_tokens=settings.llm_max_tokens,
         state_dir=str(settings.llm_model_dir or models.default_model_dir()),
+        state_cache_mb=settings.llm_state_cache_mb,
     )
     return chat, f"llama.cpp:{path.name}"
 

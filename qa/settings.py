@@ -67,6 +67,9 @@ class Settings:
     llm_threads: int = 2
     llm_context: int = 2048
     llm_max_tokens: int = 64
+    #: Memory (MB) for the evaluated states of earlier prompts, restored when a prompt
+    #: starts like one of them (the same evidence again); 0 keeps none.
+    llm_state_cache_mb: int = 256
     #: Seconds to wait for an LLM server.
     llm_timeout: int = 60
 
@@ -85,6 +88,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        if self.llm_state_cache_mb < 0:
+            raise ConfigError(f"llm_state_cache_mb must be 0 or more; got {self.llm_state_cache_mb!r}")
         if self.fetch_k < self.top_k:
             raise ConfigError(f"fetch_k ({self.fetch_k}) must be at least top_k ({self.top_k})")
 

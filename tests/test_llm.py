@@ -310,7 +310,8 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
 
 
 def test_the_evaluated_instructions_are_saved_and_restored(tmp_path):
-    from qa.llm import PROMPT, LlamaCppChat, render
+    from qa.llamacpp import LlamaCppChat
+    from qa.llm import PROMPT, render
 
     chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24, state_dir=str(tmp_path))
     question = {
@@ -328,6 +329,53 @@ def test_the_evaluated_instructions_are_saved_and_restored(tmp_path):
     assert time.perf_counter() - t0 < 5  # read back, not evaluated again (that takes 10-30 s)
     assert list(tmp_path.glob("*.state")) == [state]
     assert (PROMPT | chat).invoke(question).text == evaluated
+
+
+# Invented evidence, so that no other test has left states for it.
+FESTIVAL = ["한빛시는 지난 주말 열린 가을 축제에 관람객 12만명이 다녀갔다고 밝혔다."]
+HIRING = ["한빛전자는 내년 상반기에 신입사원 300명을 채용할 계획이다."]
+
+
+def ask_chat(chat: BaseChatModel, evidence: list[str], question: str) -> AIMessage:
+    from qa.llm import PROMPT, render
+
+    return (PROMPT | chat).invoke({"request": render(evidence, question, "ko")})
+
+
+def new_tokens(reply: AIMessage) -> int:
+    usage = reply.usage_metadata
+    assert usage is not None
+    return usage["input_tokens"] - usage.get("input_token_details", {}).get("cache_read", 0)
+
+
+def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question():
+    from qa.llamacpp import LlamaCppChat
+
+    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24)
+    fresh = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24, state_cache_mb=0)
+    ask_chat(chat, FESTIVAL, "관람객은 몇 명인가요?")
+    ask_chat(chat, HIRING, "몇 명을 채용하나요?")  # the context now holds other evidence
+    again = ask_chat(chat, FESTIVAL, "축제를 연 곳은 어디인가요?")
+    ask_chat(chat, HIRING, "언제 채용하나요?")
+    evaluated = ask_chat(fresh, FESTIVAL, "축제를 연 곳은 어디인가요?")
+
+    assert "한빛시" in again.text
+    assert again.text == evaluated.text
+    # The festival sentence is 30-odd tokens: restored, not read again.
+    assert new_tokens(again) + 25 < new_tokens(evaluated), (again.usage_metadata, evaluated.usage_metadata)
+
+
+def test_prompt_states_stay_within_their_memory():
+    from qa.llamacpp import LlamaCppChat, load_llama
+
+    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=8, state_cache_mb=24)  # one state
+    states = load_llama(chat.model_path, chat.n_ctx, chat.n_threads).states
+    ask_chat(chat, HIRING, "몇 명을 채용하나요?")
+    ask_chat(chat, FESTIVAL, "관람객은 몇 명인가요?")
+    assert len(states) == 1 and 0 < states.size <= 24 << 20
+    # The hiring state made room for the festival one, so its evidence is read again.
+    assert new_tokens(ask_chat(chat, HIRING, "언제 채용하나요?")) > 35
+    assert len(states) == 1
 
 
 def test_a_korean_name_left_in_hangul_is_romanised_in_an_english_answer(scripted):

@@ -1,0 +1,372 @@
+"""A GGUF model run in-process by llama.cpp, as a LangChain chat model.
+
+Reading the prompt is most of an answer's time on a CPU (about 30 ms a token
+on two cores, against a few ms to copy an evaluated state), so this backend
+evaluates as little of it as it can:
+
+- llama.cpp itself reuses the start a prompt shares with what the context holds;
+- :meth:`LlamaCppChat.warm` saves the evaluated fixed instructions to disk, so a
+  new process does not read them again;
+- :class:`PromptStates` keeps the states of earlier prompts in memory, so a
+  prompt that starts like one of them (the same evidence for another question)
+  restores that state and reads only what differs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from qa import models
+from qa.errors import ModelError
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Loaded:
+    """A model loaded once per process, with the lock its callers queue on and its saved states."""
+
+    llama: Llama
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    states: PromptStates = field(default_factory=lambda: PromptStates(0))
+    formatter: Jinja2ChatFormatter | None = None
+
+
+_models: dict[tuple[str, int, int], Loaded] = {}
+_models_lock = threading.Lock()
+
+
+def load_llama(path: str, n_ctx: int, n_threads: int) -> Loaded:
+    """The process's llama.cpp model for this file, loaded once.
+
+    A llama.cpp context holds one conversation's state: two threads
+    generating at once would corrupt it, so callers queue on ``Loaded.lock``.
+    """
+    key = (path, n_ctx, n_threads)
+    with _models_lock:
+        if key not in _models:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}") from None
+            try:
+                llama = Llama(
+                    model_path=path,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"llama.cpp cannot load {path!r}: {e}") from None
+            _models[key] = Loaded(llama, formatter=_formatter(llama))
+        return _models[key]
+
+
+def _formatter(llama: Llama) -> Jinja2ChatFormatter | None:
+    """The GGUF's own chat template, as ``create_chat_completion`` uses it by default."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template or llama.chat_handler or llama.chat_format != "chat_template.default":
+        return None
+
+    def text(token: int) -> str:
+        return llama.detokenize([token], special=True).decode("utf-8", "replace") if token != -1 else ""
+
+    return Jinja2ChatFormatter(
+        template=template, eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos())
+    )
+
+
+class PromptStates:
+    """Evaluated prompts kept in memory, restored when a new prompt starts like one of them.
+
+    A state is the model's context after a prompt (and its answer): about
+    30 kB a token, 15 MB for a 500-token prompt. One is kept for each
+    distinct continuation after the part every prompt shares (the messages
+    before the last); the least recently used go first when the states
+    exceed ``capacity`` bytes.
+    """
+
+    #: Tokens a state must save over evaluating, to be worth restoring or keeping.
+    MIN_GAIN = 8
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._states: OrderedDict[int, tuple[np.ndarray, bytes]] = OrderedDict()
+        self._next = 0
+        self._reused: int | None = None  # the state the context came from, if any
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for _, data in self._states.values())
+
+    def restore(self, llama: Llama, prompt: list[int], shared: int) -> int:
+        """Load the state sharing the longest start with ``prompt`` when it saves more than
+        the context already holds and more than ``shared``, the start of every prompt.
+        Returns how many of the prompt's tokens the context then holds."""
+        import llama_cpp
+
+        held = _common_prefix(llama.input_ids[: llama.n_tokens], prompt)
+        best, best_len = None, 0
+        for key, (tokens, _) in self._states.items():
+            n = _common_prefix(tokens, prompt)
+            if n > best_len:
+                best, best_len = key, n
+        self._reused = best if best is not None and best_len > shared + self.MIN_GAIN else None
+        if best is None or best_len <= max(held, shared) + self.MIN_GAIN:
+            return held
+        tokens, data = self._states[best]
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_seq_set_data(llama.ctx, buf, len(data), 0) != len(data):
+            llama.reset()  # the context is in an unknown state: evaluate from scratch
+            self._states.pop(best)
+            return 0
+        # Tell llama-cpp-python what the context now holds, so that its prefix
+        # matching reuses it (it compares new prompts with input_ids[:n_tokens]).
+        llama.input_ids[: len(tokens)] = tokens
+        llama.n_tokens = len(tokens)
+        self._states.move_to_end(best)
+        return best_len
+
+    def save(self, llama: Llama, shared: int) -> None:
+        """Keep the context's state, unless a kept one already covers its start after ``shared``."""
+        import llama_cpp
+
+        tokens = llama.input_ids[: llama.n_tokens].copy()
+        if self.capacity <= 0 or len(tokens) <= shared + self.MIN_GAIN:
+            return
+        if self._reused is not None and self._reused in self._states:
+            self._states.move_to_end(self._reused)  # this prompt continued a kept state: keep that one
+            return
+        size = llama_cpp.llama_state_seq_get_size(llama.ctx, 0)
+        if size > self.capacity:
+            return
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_seq_get_data(llama.ctx, buf, size, 0)
+        if not n:
+            return
+        self._states[self._next] = (tokens, ctypes.string_at(buf, n))
+        self._next += 1
+        while self.size > self.capacity:
+            self._states.popitem(last=False)
+
+
+class LlamaCppChat(BaseChatModel):
+    """A GGUF chat model run in-process by llama.cpp, as a LangChain chat model.
+
+    >>> chat = LlamaCppChat(model_path="model.gguf")   # doctest: +SKIP
+    >>> chat.invoke("Say hi").content                  # doctest: +SKIP
+    'Hi!'
+
+    The model is loaded on first use and shared by every instance naming the
+    same file, context size and thread count; calls queue for it.
+    """
+
+    model_path: str
+    n_ctx: int = 2048
+    n_threads: int = 2
+    max_tokens: int = 128
+    temperature: float = 0.0
+    #: Where :meth:`warm` keeps evaluated prompts between runs (``None``: nowhere).
+    state_dir: str | None = None
+    #: Memory for the states of earlier prompts (:class:`PromptStates`), in MB; 0 keeps none.
+    state_cache_mb: int = 256
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature}
+
+    def load(self) -> Llama:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads).llama
+
+    def warm(self, messages: list[BaseMessage]) -> None:
+        """Have ``messages`` evaluated, so that prompts starting like them start fast.
+
+        Evaluating a few hundred tokens of fixed instructions costs 10-30 s on
+        two cores; the evaluated state (about 30 kB a token) is saved to
+        ``state_dir`` the first time and read back on later starts.
+        """
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        llama = model.llama
+        with model.lock:
+            path = self._state_file(messages)
+            if path and _restore(llama, path):
+                return
+            llama.create_chat_completion(messages=_as_dicts(messages), max_tokens=1, temperature=0)
+            if path:
+                _save(llama, path)
+
+    def _state_file(self, messages: list[BaseMessage]) -> Path | None:
+        if not self.state_dir:
+            return None
+        import llama_cpp
+
+        st = Path(self.model_path).stat()
+        key = [self.model_path, st.st_size, st.st_mtime_ns, self.n_ctx, llama_cpp.__version__]
+        key += _as_dicts(messages)
+        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+        return Path(self.state_dir) / f"{Path(self.model_path).stem}.prompt-{digest}.state"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        llama, states = model.llama, model.states
+        states.capacity = self.state_cache_mb << 20
+        # Held until the caller has read the last piece (or closed the stream).
+        with model.lock:
+            shared = 0
+            if model.formatter and states.capacity > 0:
+                prompt, shared = _tokens(llama, model.formatter, messages)
+                states.restore(llama, prompt, shared)
+            held = llama.input_ids[: llama.n_tokens].copy()  # what the context holds: reused if it matches
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=_as_dicts(messages),
+                    temperature=self.temperature,
+                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                    stop=stop or [],
+                    stream=True,
+                )
+                prompt_tokens, cached, pieces, finish = 0, 0, 0, None
+                for chunk in cast(Iterator[dict[str, Any]], chunks):
+                    choice = chunk["choices"][0]
+                    finish = choice.get("finish_reason") or finish
+                    text = str(choice["delta"].get("content") or "")
+                    if not text:
+                        continue
+                    if not pieces:
+                        # The prompt is in the context and the new token not yet: this is its size.
+                        prompt_tokens = llama.n_tokens
+                        cached = _common_prefix(held, llama.input_ids[:prompt_tokens])
+                    pieces += 1
+                    gen = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager:
+                        run_manager.on_llm_new_token(text, chunk=gen)
+                    yield gen
+            except ValueError as e:  # the prompt does not fit the context, mostly
+                raise ModelError(f"llama.cpp: {e}") from None
+            if model.formatter:
+                states.save(llama, shared)
+        usage = UsageMetadata(
+            input_tokens=prompt_tokens,
+            output_tokens=pieces,
+            total_tokens=prompt_tokens + pieces,
+            input_token_details={"cache_read": cached},
+        )
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=usage,
+                response_metadata={"finish_reason": finish, "model_name": Path(self.model_path).name},
+            )
+        )
+
+
+def _tokens(
+    llama: Llama, formatter: Jinja2ChatFormatter, messages: list[BaseMessage]
+) -> tuple[list[int], int]:
+    """The prompt's tokens, and how many of them come before the last message's content."""
+
+    def tokenize(msgs: Any) -> list[int]:
+        text = formatter(messages=msgs).prompt
+        return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    msgs = _as_dicts(messages)
+    prompt = tokenize(msgs)
+    blank = tokenize([*msgs[:-1], {**msgs[-1], "content": ""}])
+    return prompt, _common_prefix(np.asarray(prompt), blank)
+
+
+def _common_prefix(a: Any, b: Any) -> int:
+    a, b = np.asarray(a), np.asarray(b)
+    n = min(len(a), len(b))
+    same = a[:n] == b[:n]
+    return n if same.all() else int(same.argmin())
+
+
+def _save(llama: Llama, path: Path) -> None:
+    import llama_cpp
+
+    n = llama.n_tokens
+    tokens = (llama_cpp.llama_token * n)(*llama.input_ids[:n].tolist())
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if llama_cpp.llama_state_save_file(llama.ctx, str(tmp).encode(), tokens, n):
+            os.replace(tmp, path)
+            # States of earlier prompts are dead weight (15 MB each).
+            for old in path.parent.glob(path.name.split(".prompt-")[0] + ".prompt-*.state"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    except OSError as e:  # only costs the evaluation next time
+        log.debug("cannot save the prompt state to %s: %s", path, e)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _restore(llama: Llama, path: Path) -> bool:
+    import llama_cpp
+
+    if not path.is_file():
+        return False
+    tokens = (llama_cpp.llama_token * llama.n_ctx())()
+    n = ctypes.c_size_t(0)
+    if not llama_cpp.llama_state_load_file(
+        llama.ctx, str(path).encode(), tokens, llama.n_ctx(), ctypes.byref(n)
+    ):
+        llama.reset()
+        return False
+    llama.input_ids[: n.value] = tokens[: n.value]
+    llama.n_tokens = n.value
+    return True
+
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _as_dicts(messages: list[BaseMessage]) -> Any:  # llama_cpp's message TypedDicts
+    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
