@@ -33,7 +33,7 @@ ROWS = [
     ("stage_*", "  stage {} (median)", 1000, "ms"),
     ("llm_first_piece_p50_s", "LLM turns: first streamed piece p50", 1000, "ms"),
     ("llm_prompt_tokens_p50", "LLM turns: prompt tokens p50", 1, "tok"),
-    ("llm_new_prompt_tokens_p50", "  of which not reused from the last turn", 1, "tok"),
+    ("llm_new_prompt_tokens_p50", "  of which read anew (not reused)", 1, "tok"),
     ("cold_peak_rss_mb", "peak RSS, cold-start child + Kiwi helper", 1, "MB"),
     ("warm_rss_mb", "peak RSS, warm latency child + Kiwi helper", 1, "MB"),
     ("build_rss_mb", "peak RSS, index build child + Kiwi helper", 1, "MB"),
