@@ -114,13 +114,23 @@ class PromptStates:
     MIN_GAIN = 8
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
         self._states: OrderedDict[int, tuple[np.ndarray, bytes]] = OrderedDict()
         self._next = 0
         self._reused: int | None = None  # the state the context came from, if any
+        self.capacity = capacity
 
     def __len__(self) -> int:
         return len(self._states)
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, value: int) -> None:
+        self._capacity = value
+        while self._states and self.size > value:
+            self._states.popitem(last=False)
 
     @property
     def size(self) -> int:
@@ -173,8 +183,7 @@ class PromptStates:
             return
         self._states[self._next] = (tokens, ctypes.string_at(buf, n))
         self._next += 1
-        while self.size > self.capacity:
-            self._states.popitem(last=False)
+        self.capacity = self.capacity  # drop the oldest until they fit
 
 
 class LlamaCppChat(BaseChatModel):
@@ -255,9 +264,9 @@ class LlamaCppChat(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         model = load_llama(self.model_path, self.n_ctx, self.n_threads)
         llama, states = model.llama, model.states
-        states.capacity = self.state_cache_mb << 20
         # Held until the caller has read the last piece (or closed the stream).
         with model.lock:
+            states.capacity = self.state_cache_mb << 20
             shared = 0
             if model.formatter and states.capacity > 0:
                 prompt, shared = _tokens(llama, model.formatter, messages)

@@ -7,8 +7,8 @@ unsupported number or name sends the answer back to the extractive writer.
 
 Two backends plug into the same LangChain chat-model seam:
 
-- ``LlamaCppChat``: a GGUF file run in-process by llama.cpp (by default the
-  bundled Qwen2.5-Coder-1.5B-Instruct, see :mod:`qa.models`);
+- :class:`qa.llamacpp.LlamaCppChat`: a GGUF file run in-process by llama.cpp
+  (by default the bundled Qwen2.5-Coder-1.5B-Instruct, see :mod:`qa.models`);
 - ``langchain_openai.ChatOpenAI``: any OpenAI-compatible server (vLLM,
   Ollama, LM Studio, llama.cpp's server), when ``Settings.llm_base_url`` is set.
 """

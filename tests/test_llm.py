@@ -368,13 +368,15 @@ def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question():
 def test_prompt_states_stay_within_their_memory():
     from qa.llamacpp import LlamaCppChat, load_llama
 
+    market = ["한빛시장은 매주 토요일 오전 7시에 문을 연다."]  # evidence no other test uses
+    bridge = ["한빛대교는 총길이 1.2㎞로 2027년 개통할 예정이다."]
     chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=8, state_cache_mb=24)  # one state
     states = load_llama(chat.model_path, chat.n_ctx, chat.n_threads).states
-    ask_chat(chat, HIRING, "몇 명을 채용하나요?")
-    ask_chat(chat, FESTIVAL, "관람객은 몇 명인가요?")
+    ask_chat(chat, market, "몇 시에 문을 여나요?")
+    ask_chat(chat, bridge, "언제 개통하나요?")
     assert len(states) == 1 and 0 < states.size <= 24 << 20
-    # The hiring state made room for the festival one, so its evidence is read again.
-    assert new_tokens(ask_chat(chat, HIRING, "언제 채용하나요?")) > 35
+    # The market state made room for the bridge one, so its evidence is read again.
+    assert new_tokens(ask_chat(chat, market, "무슨 요일에 여나요?")) > 30
     assert len(states) == 1
 
 
