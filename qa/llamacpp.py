@@ -129,17 +129,19 @@ class PromptStates:
     @capacity.setter
     def capacity(self, value: int) -> None:
         self._capacity = value
-        while self._states and self.size > value:
+        self._trim()
+
+    def _trim(self) -> None:
+        while self._states and self.size > self._capacity:
             self._states.popitem(last=False)
 
     @property
     def size(self) -> int:
         return sum(len(data) for _, data in self._states.values())
 
-    def restore(self, llama: Llama, prompt: list[int], shared: int) -> int:
+    def restore(self, llama: Llama, prompt: list[int], shared: int) -> None:
         """Load the state sharing the longest start with ``prompt`` when it saves more than
-        the context already holds and more than ``shared``, the start of every prompt.
-        Returns how many of the prompt's tokens the context then holds."""
+        the context already holds and more than ``shared``, the start of every prompt."""
         import llama_cpp
 
         held = _common_prefix(llama.input_ids[: llama.n_tokens], prompt)
@@ -150,19 +152,15 @@ class PromptStates:
                 best, best_len = key, n
         self._reused = best if best is not None and best_len > shared + self.MIN_GAIN else None
         if best is None or best_len <= max(held, shared) + self.MIN_GAIN:
-            return held
+            return
         tokens, data = self._states[best]
         buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
         if llama_cpp.llama_state_seq_set_data(llama.ctx, buf, len(data), 0) != len(data):
             llama.reset()  # the context is in an unknown state: evaluate from scratch
             self._states.pop(best)
-            return 0
-        # Tell llama-cpp-python what the context now holds, so that its prefix
-        # matching reuses it (it compares new prompts with input_ids[:n_tokens]).
-        llama.input_ids[: len(tokens)] = tokens
-        llama.n_tokens = len(tokens)
+            return
+        _holds(llama, tokens)
         self._states.move_to_end(best)
-        return best_len
 
     def save(self, llama: Llama, shared: int) -> None:
         """Keep the context's state, unless a kept one already covers its start after ``shared``."""
@@ -183,7 +181,7 @@ class PromptStates:
             return
         self._states[self._next] = (tokens, ctypes.string_at(buf, n))
         self._next += 1
-        self.capacity = self.capacity  # drop the oldest until they fit
+        self._trim()
 
 
 class LlamaCppChat(BaseChatModel):
@@ -327,7 +325,7 @@ def _tokens(
     msgs = _as_dicts(messages)
     prompt = tokenize(msgs)
     blank = tokenize([*msgs[:-1], {**msgs[-1], "content": ""}])
-    return prompt, _common_prefix(np.asarray(prompt), blank)
+    return prompt, _common_prefix(prompt, blank)
 
 
 def _common_prefix(a: Any, b: Any) -> int:
@@ -369,9 +367,15 @@ def _restore(llama: Llama, path: Path) -> bool:
     ):
         llama.reset()
         return False
-    llama.input_ids[: n.value] = tokens[: n.value]
-    llama.n_tokens = n.value
+    _holds(llama, tokens[: n.value])
     return True
+
+
+def _holds(llama: Llama, tokens: Any) -> None:
+    """Tell llama-cpp-python what a restored context holds, so that its prefix matching
+    reuses it (it compares new prompts with ``input_ids[:n_tokens]``)."""
+    llama.input_ids[: len(tokens)] = tokens
+    llama.n_tokens = len(tokens)
 
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
