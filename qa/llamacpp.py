@@ -10,18 +10,25 @@ evaluates as little of it as it can:
 - :class:`PromptStates` keeps the states of earlier prompts in memory, so a
   prompt that starts like one of them (the same evidence for another question)
   restores that state and reads only what differs.
+
+The model is loaded without llama.cpp's extra buffer types on a CPU with AMX,
+where llama.cpp crashes with them, and where they were measured to bring no
+speed (:func:`use_extra_bufts`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -34,7 +41,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from qa import models
-from qa.errors import ModelError
+from qa.errors import ConfigError, ModelError
+from qa.settings import EXTRA_BUFTS
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -48,39 +56,137 @@ class Loaded:
     """A model loaded once per process, with the lock its callers queue on and its saved states."""
 
     llama: Llama
+    #: Whether the weights went into llama.cpp's extra buffer types (:func:`use_extra_bufts`).
+    extra_bufts: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
     states: PromptStates = field(default_factory=lambda: PromptStates(0))
     formatter: Jinja2ChatFormatter | None = None
 
 
-_models: dict[tuple[str, int, int], Loaded] = {}
+_models: dict[tuple[str, int, int, bool], Loaded] = {}
 _models_lock = threading.Lock()
 
+AMX_FLAGS = frozenset({"amx_int8", "amx_tile", "amx_bf16"})
 
-def load_llama(path: str, n_ctx: int, n_threads: int) -> Loaded:
+
+def use_extra_bufts(system_info: str, cpu_flags: Iterable[str] = (), setting: str = "auto") -> bool:
+    """Whether llama.cpp should load the weights into its extra buffer types.
+
+    ``system_info`` is ``llama_cpp.llama_print_system_info()`` (what llama.cpp
+    was built for), ``cpu_flags`` the CPU's ``flags`` in ``/proc/cpuinfo``,
+    ``setting`` ``Settings.llm_extra_bufts``: ``on`` and ``off`` decide, ``auto``
+    goes by the CPU.
+
+    >>> use_extra_bufts("CPU : AVX2 = 1 | AVX512 = 1 | AMX_INT8 = 1 | REPACK = 1 |")
+    False
+    >>> use_extra_bufts("CPU : AVX2 = 1 | AVX512 = 1 | REPACK = 1 |", {"avx2", "avx512f"})
+    True
+
+    The extra buffer types hold the weights laid out for the CPU's kernels:
+    interleaved ("repacked") for AVX2, AVX-512 or ARM, or in AMX tiles. ``auto``
+    turns them off
+
+    - on a CPU with AMX: there llama.cpp (llama-cpp-python 0.3.36) crashes at
+      the first decode, SIGSEGV in ``ggml_backend_amx_mul_mat``
+      (ggml-org/llama.cpp#20824, closed stale without a fix, so no version to
+      pin). The build's ``AMX_INT8 = 1`` or the CPU's ``amx_*`` flag is
+      reason enough: without extra buffer types nothing is lost but some speed.
+    - where llama.cpp's kernels are AVX2 ones (no AVX-512): on a 2-core AMD
+      EPYC (AVX2) with the bundled Q4_K_M model, repacked weights were never
+      faster (``python -m bench.extra_bufts``, paired runs, 1 and 2 threads:
+      prompts read at 0.80-1.00x the speed, 0.86x at the quietest, 21.5
+      against 24.6 tok/s on 1 thread; tokens written at 0.87-1.04x, 7.2
+      against 8.4 tok/s), and took 1-2 s longer to load and 600 MB more
+      memory (1,867 against 1,270 MB RSS).
+
+    and keeps them elsewhere (AVX-512 without AMX, ARM), llama.cpp's default,
+    where its repacking kernels are the ones upstream reports faster.
+    """
+    if setting not in EXTRA_BUFTS:
+        raise ConfigError(f"llm_extra_bufts must be one of {', '.join(EXTRA_BUFTS)}; got {setting!r}")
+    if setting != "auto":
+        return setting == "on"
+    built = {name for name, value in re.findall(r"(\w+) = (\d+)", system_info) if value != "0"}
+    if "AMX_INT8" in built or AMX_FLAGS & set(cpu_flags):
+        return False
+    return not ("AVX2" in built and "AVX512" not in built)
+
+
+@functools.cache
+def system_info() -> str:
+    """llama.cpp's line of the features it was built with and found (``AVX2 = 1 | ...``)."""
+    import llama_cpp
+
+    return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+
+
+@functools.cache
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them (none elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+@contextlib.contextmanager
+def model_params(**fields: Any) -> Iterator[None]:
+    """Within the block, ``Llama(...)`` loads with these ``llama_model_params`` fields.
+
+    ``Llama.__init__`` has no keyword for ``use_extra_bufts``: it takes its
+    params from ``llama_model_default_params()`` and loads the model in the same
+    call, leaving no moment to change them in between (a subclass has none
+    either). So for the block that function returns them changed; hold a lock
+    around it, as :func:`load_llama` does, when other threads may load models.
+    """
+    import llama_cpp.llama_cpp as lib  # the module Llama.__init__ reads it from
+
+    default = lib.llama_model_default_params
+
+    def changed() -> Any:
+        params = default()
+        for name, value in fields.items():
+            setattr(params, name, value)
+        return params
+
+    lib.llama_model_default_params = changed
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = default
+
+
+def load_llama(path: str, n_ctx: int, n_threads: int, extra_bufts: str = "auto") -> Loaded:
     """The process's llama.cpp model for this file, loaded once.
 
     A llama.cpp context holds one conversation's state: two threads
     generating at once would corrupt it, so callers queue on ``Loaded.lock``.
+    ``extra_bufts`` is ``Settings.llm_extra_bufts`` (see :func:`use_extra_bufts`).
     """
-    key = (path, n_ctx, n_threads)
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}") from None
+    use = use_extra_bufts(system_info(), cpu_flags(), extra_bufts)
+    key = (path, n_ctx, n_threads, use)
     with _models_lock:
         if key not in _models:
             try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ModelError(f"llama-cpp-python is not installed; run: {models.INSTALL_HINT}") from None
-            try:
-                llama = Llama(
-                    model_path=path,
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=n_threads,
-                    verbose=False,
-                )
+                with model_params(use_extra_bufts=use):
+                    llama = Llama(
+                        model_path=path,
+                        n_ctx=n_ctx,
+                        n_threads=n_threads,
+                        n_threads_batch=n_threads,
+                        verbose=False,
+                    )
             except (ValueError, RuntimeError) as e:
                 raise ModelError(f"llama.cpp cannot load {path!r}: {e}") from None
-            _models[key] = Loaded(llama, formatter=_formatter(llama))
+            _models[key] = Loaded(llama, use, formatter=_formatter(llama))
         return _models[key]
 
 
@@ -204,6 +310,8 @@ class LlamaCppChat(BaseChatModel):
     state_dir: str | None = None
     #: Memory for the states of earlier prompts (:class:`PromptStates`), in MB; 0 keeps none.
     state_cache_mb: int = 256
+    #: ``auto``, ``on`` or ``off``: llama.cpp's extra buffer types (:func:`use_extra_bufts`).
+    extra_bufts: str = "auto"
 
     @property
     def _llm_type(self) -> str:
@@ -214,7 +322,7 @@ class LlamaCppChat(BaseChatModel):
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature}
 
     def load(self) -> Llama:
-        return load_llama(self.model_path, self.n_ctx, self.n_threads).llama
+        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts).llama
 
     def warm(self, messages: list[BaseMessage]) -> None:
         """Have ``messages`` evaluated, so that prompts starting like them start fast.
@@ -223,7 +331,7 @@ class LlamaCppChat(BaseChatModel):
         two cores; the evaluated state (about 30 kB a token) is saved to
         ``state_dir`` the first time and read back on later starts.
         """
-        model = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama = model.llama
         with model.lock:
             path = self._state_file(messages)
@@ -260,7 +368,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        model = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama, states = model.llama, model.states
         # Held until the caller has read the last piece (or closed the stream).
         with model.lock:

@@ -158,6 +158,7 @@ def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
         max_tokens=settings.llm_max_tokens,
         state_dir=str(settings.llm_model_dir or models.default_model_dir()),
         state_cache_mb=settings.llm_state_cache_mb,
+        extra_bufts=settings.llm_extra_bufts,
     )
     return chat, f"llama.cpp:{path.name}"
 

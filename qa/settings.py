@@ -11,6 +11,8 @@ from pathlib import Path
 from qa.errors import ConfigError
 
 ANSWERERS = ("auto", "extractive", "llm")
+#: ``llm_extra_bufts``: whether llama.cpp may load the weights into its extra buffer types.
+EXTRA_BUFTS = ("auto", "on", "off")
 
 
 def bundled_article() -> Path:
@@ -70,12 +72,21 @@ class Settings:
     #: Memory (MB) for the evaluated states of earlier prompts, restored when a prompt
     #: starts like one of them (the same evidence again); 0 keeps none.
     llm_state_cache_mb: int = 256
+    #: Whether llama.cpp loads the weights into its extra buffer types (repacked for the
+    #: CPU, AMX tiles): ``auto`` (off on a CPU with AMX, where llama.cpp crashes with them,
+    #: and with AVX2 kernels, where they were slower; on elsewhere), ``on`` or ``off``.
+    #: See :func:`qa.llamacpp.use_extra_bufts`.
+    llm_extra_bufts: str = "auto"
     #: Seconds to wait for an LLM server.
     llm_timeout: int = 60
 
     def __post_init__(self) -> None:
         if self.answerer not in ANSWERERS:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}; got {self.answerer!r}")
+        if self.llm_extra_bufts not in EXTRA_BUFTS:
+            raise ConfigError(
+                f"llm_extra_bufts must be one of {', '.join(EXTRA_BUFTS)}; got {self.llm_extra_bufts!r}"
+            )
         for name in (
             "threads",
             "top_k",

@@ -21,6 +21,11 @@ def test_from_env_reads_qa_variables():
     assert s.article == Path("a.txt")
 
 
+def test_llamas_extra_buffer_types_are_auto_unless_set():
+    assert Settings().llm_extra_bufts == "auto"
+    assert Settings.from_env({"QA_LLM_EXTRA_BUFTS": "off"}).llm_extra_bufts == "off"
+
+
 def test_overrides_win_over_env_and_none_is_ignored():
     s = Settings.from_env({"QA_ANSWERER": "llm"}, answerer="extractive", index_dir=None)
     assert s.answerer == "extractive"
@@ -34,6 +39,7 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_TOP_K": "three"}, "QA_TOP_K must be a whole number"),
         ({"QA_TOP_K": "0"}, "top_k must be at least 1"),
         ({"QA_TOP_K": "20", "QA_FETCH_K": "5"}, "fetch_k"),
+        ({"QA_LLM_EXTRA_BUFTS": "no"}, "llm_extra_bufts must be one of auto, on, off; got 'no'"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):
