@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +44,86 @@ def small_article(tmp_path: Path) -> Path:
     p = tmp_path / "festival.txt"
     p.write_text(SMALL_ARTICLE, encoding="utf-8")
     return p
+
+
+# --- the real LLM, run once in a child process first ----------------------------------
+
+# Loads the bundled model through the project's loader and writes a few tokens,
+# printing what it learns as it goes (flushed), so that a crash still leaves the
+# system info and the buffers the weights went to.
+LLM_SMOKE = """
+import ctypes, sys
+import llama_cpp
+from qa.llamacpp import load_llama, system_info
+
+print("system info:", system_info(), flush=True)
+
+buffers = []
+
+@llama_cpp.llama_log_callback
+def log(level, text, user_data):
+    line = text.decode("utf-8", "replace").strip()
+    if "model buffer size" in line:
+        buffers.append(line)
+
+llama_cpp.llama_log_set(log, ctypes.c_void_p(0))
+model = load_llama(sys.argv[1], 512, 2)  # its stdout goes to /dev/null while it loads
+print("extra buffer types:", "on" if model.extra_bufts else "off", flush=True)
+for line in buffers:
+    print("llama.cpp:", line, flush=True)
+messages = [
+    {"role": "system", "content": "Answer in one word."},
+    {"role": "user", "content": "티카드는 몽골 국민 약 70%가 쓰는 결제 수단이다. 몇 퍼센트가 쓰나요?"},
+]
+reply = model.llama.create_chat_completion(messages=messages, max_tokens=4, temperature=0)
+print("wrote:", reply["choices"][0]["message"]["content"], flush=True)
+"""
+
+
+def native_failure(argv: list[str], timeout: float = 600) -> str | None:
+    """Run ``python argv`` in a child; ``None`` when it exits cleanly, else why it did not,
+    naming the signal that killed it, with its output (a native crash in-process would
+    take pytest down with it)."""
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    try:
+        proc = subprocess.run(
+            [sys.executable, *argv], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout or ""
+        return f"did not finish in {timeout:.0f} s\n{out.strip()}"
+    if proc.returncode == 0:
+        return None
+    if proc.returncode < 0:
+        how = f"was killed by {signal.Signals(-proc.returncode).name}"
+    else:
+        how = f"exited with status {proc.returncode}"
+    err = "\n".join(proc.stderr.strip().splitlines()[-15:])
+    return f"{how}\n{proc.stdout.strip()}\n--- stderr (end) ---\n{err}"
+
+
+@pytest.fixture(scope="session")
+def real_llm() -> Path:
+    """The bundled GGUF, once a child process has loaded it through ``qa.llamacpp`` and
+    written with it. Tests that run the real model in-process take this fixture, so
+    that a native crash (SIGSEGV in llama.cpp) fails them with its cause instead of
+    killing the whole run."""
+    from qa.models import bundled_model
+
+    path = bundled_model()
+    why = native_failure(["-c", LLM_SMOKE, str(path)])
+    if why:
+        hint = (
+            "\nA SIGSEGV at the first decode on a CPU with AMX (AMX_INT8 = 1 in the system info; "
+            "Sapphire Rapids and later) is ggml-org/llama.cpp#20824, in ggml_backend_amx_mul_mat: "
+            "qa.llamacpp.use_extra_bufts should have turned extra buffer types off there "
+            "(see the 'extra buffer types' line above, and QA_LLM_EXTRA_BUFTS)."
+            if why.startswith("was killed by")
+            else ""
+        )
+        pytest.fail(
+            "llama.cpp cannot run the bundled model here: a child process loading it with "
+            f"qa.llamacpp.load_llama and writing 4 tokens {why}{hint}",
+            pytrace=False,
+        )
+    return path

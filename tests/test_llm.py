@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,6 @@ from pydantic import Field
 import qa.llm
 from qa import Answer, Chatbot, ModelError, Settings
 from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, romanize_names, writer_for
-from qa.models import bundled_model
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -213,7 +213,7 @@ def test_auto_without_a_reachable_server_uses_the_extractive_writer(settings):
 
 
 @pytest.fixture(scope="module")
-def llm_bot(settings: Settings):
+def llm_bot(settings: Settings, real_llm: Path):
     def make() -> Chatbot:
         return Chatbot(settings=settings.with_(answerer="llm"))
 
@@ -271,11 +271,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# llama-cpp-python's server has no setting for use_extra_bufts: load its model as
+# qa.llamacpp does, so that it does not crash on a CPU with AMX either.
+SERVE = """
+import runpy
+from qa.llamacpp import cpu_flags, model_params, system_info, use_extra_bufts
+
+with model_params(use_extra_bufts=use_extra_bufts(system_info(), cpu_flags())):
+    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+
 @pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory):
+def llama_server(tmp_path_factory: pytest.TempPathFactory, real_llm: Path):
     pytest.importorskip("sse_starlette", reason="needs llama-cpp-python[server]")
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model()), "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-c", SERVE, "--model", str(real_llm), "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "qwen"]
     # The server logs every request: a pipe nobody reads would fill up and stall it.
     log = tmp_path_factory.mktemp("server") / "server.log"
@@ -309,11 +320,11 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
     assert len(pieces) >= 3  # streamed over server-sent events
 
 
-def test_the_evaluated_instructions_are_saved_and_restored(tmp_path):
+def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
     from qa.llamacpp import LlamaCppChat
     from qa.llm import PROMPT, render
 
-    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24, state_dir=str(tmp_path))
+    chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_dir=str(tmp_path))
     question = {
         "request": render(
             ["티카드는 몽골 국민 약 70%가 사용하는 결제 수단이다."], "몇 퍼센트가 쓰나요?", "ko"
@@ -348,11 +359,11 @@ def new_tokens(reply: AIMessage) -> int:
     return usage["input_tokens"] - usage.get("input_token_details", {}).get("cache_read", 0)
 
 
-def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question():
+def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question(real_llm):
     from qa.llamacpp import LlamaCppChat
 
-    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24)
-    fresh = LlamaCppChat(model_path=str(bundled_model()), max_tokens=24, state_cache_mb=0)
+    chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24)
+    fresh = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_cache_mb=0)
     ask_chat(chat, FESTIVAL, "관람객은 몇 명인가요?")
     ask_chat(chat, HIRING, "몇 명을 채용하나요?")  # the context now holds other evidence
     again = ask_chat(chat, FESTIVAL, "축제를 연 곳은 어디인가요?")
@@ -365,12 +376,12 @@ def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question():
     assert new_tokens(again) + 25 < new_tokens(evaluated), (again.usage_metadata, evaluated.usage_metadata)
 
 
-def test_prompt_states_stay_within_their_memory():
+def test_prompt_states_stay_within_their_memory(real_llm):
     from qa.llamacpp import LlamaCppChat, load_llama
 
     market = ["한빛시장은 매주 토요일 오전 7시에 문을 연다."]  # evidence no other test uses
     bridge = ["한빛대교는 총길이 1.2㎞로 2027년 개통할 예정이다."]
-    chat = LlamaCppChat(model_path=str(bundled_model()), max_tokens=8, state_cache_mb=24)  # one state
+    chat = LlamaCppChat(model_path=str(real_llm), max_tokens=8, state_cache_mb=24)  # one state
     states = load_llama(chat.model_path, chat.n_ctx, chat.n_threads).states
     ask_chat(chat, market, "몇 시에 문을 여나요?")
     ask_chat(chat, bridge, "언제 개통하나요?")
