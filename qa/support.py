@@ -143,12 +143,6 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
     """
     ev = Sources(sources)
     bad: list[str] = []
-    # "the Ministry of Environment and Tourism (자연환경관광부)": a translation that
-    # gives the article's own words is checked by those words, not by its English.
-    for m in _GLOSSED.finditer(answer):
-        if _norm(m.group(2)) not in ev.surface:
-            bad.append(m.group(2))
-    answer = _GLOSSED.sub(lambda m: f" ({m.group(2)})", answer)
 
     for code in _CODE.findall(answer):
         if not _ORDINAL.match(code) and _norm(code) not in ev.surface:
@@ -178,9 +172,6 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
             bad.append(term.form)
     return list(dict.fromkeys(bad))
 
-
-# Latin words directly followed by Hangul in parentheses: a translation and its original.
-_GLOSSED = re.compile(r"((?:[A-Za-z][\w'&.-]*\s+){0,7}[A-Za-z][\w'&.-]*)\s*\(([가-힣][가-힣\s·]*)\)")
 
 # Morphemes that can carry the answer to a question: nouns, numbers, foreign words.
 _FACT_TAGS = {"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"}
