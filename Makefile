@@ -16,8 +16,8 @@ chat: $(VENV)/.run-deps
 	$(BIN)/qa serve
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check qa index ui tests bench
-	$(BIN)/ruff format --check qa index ui tests bench
+	$(BIN)/ruff check qa index ui tests bench fit
+	$(BIN)/ruff format --check qa index ui tests bench fit
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

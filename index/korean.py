@@ -234,7 +234,7 @@ _STOP = {
 }
 
 
-TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes"
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes:title-split"
 
 
 def tokenizer_id() -> str:
@@ -369,6 +369,23 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
                 a += 1
         if b > a:
             spans.append(Span(a, b))
+    return _mend_titles(text, spans)
+
+
+# "...선보였다.《퀴즈쇼》는 뮤지컬로": with no space after the full stop, Kiwi ends
+# the sentence after the title, and the next one starts mid-word ("는 뮤지컬로").
+_TITLE_AFTER_STOP = re.compile(r"[.!?](?=[《<〈「『“\"'(\[][^.!?]*$)")
+
+
+def _mend_titles(text: str, spans: list[Span]) -> list[Span]:
+    """Move a title that opens a sentence back to it, when Kiwi left it on the one before."""
+    for i in range(len(spans) - 1):
+        a, b = spans[i], spans[i + 1]
+        if b.start != a.end or not _SCRIPT_HANGUL.match(text[b.start]):
+            continue
+        m = _TITLE_AFTER_STOP.search(text, a.start, a.end)
+        if m and m.end() < a.end:
+            spans[i], spans[i + 1] = Span(a.start, m.end()), Span(m.end(), b.end)
     return spans
 
 

@@ -22,15 +22,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from index import korean
 from index.store import ArticleIndex
 from qa.crosslingual import XlingIndex, XlingResult, build_xling_index, cross_lingual_scores, switch_names
-from qa.evidence import (
-    Calibration,
-    Evidence,
-    answers,
-    heading_of,
-    items_of,
-    score_cross_lingual,
-    score_sentences,
-)
+from qa.decide import MIN_P_CROSS, Model, decide, shipped_model
+from qa.evidence import Evidence, heading_of, items_of, rank, score_cross_lingual
+from qa.features import SentenceStats
 from qa.retriever import Hit, HybridRetriever
 from qa.types import Answer, Source
 from qa.understand import Query, Turn, understand
@@ -55,6 +49,10 @@ class State:
     search_text: str = ""
     name_matches: list[Any] = field(default_factory=list)
     xling: XlingResult | None = None
+    p_answer: float = 0.0
+    neighbour: Evidence | None = None  # shown with the best sentence (qa.evidence.Ranked.neighbour)
+    threshold: float = 0.5
+    features: dict[str, float] = field(default_factory=dict)
     found: bool = False
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
@@ -80,15 +78,16 @@ class Pipeline:
         retriever: HybridRetriever,
         *,
         top_k: int = 3,
-        calibration: Calibration | None = None,
+        model: Model | None = None,
         writer: Runnable[State, State] | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.top_k = top_k
-        self.calibration = calibration or Calibration()
+        self.model = model or shipped_model()
         self.article_language = korean.language(index.article.text[:4000])
         self._xi: XlingIndex | None = None
+        self._stats: SentenceStats | None = None
         self._lock = threading.Lock()
         self.writer = writer or RunnableLambda(write_extractive, name="write")
         #: Everything before the writer: what a streamed answer waits for.
@@ -110,8 +109,10 @@ class Pipeline:
             "followup": bool(q and q.followup),
             "expects": q.expects if q else None,
             "terms": list(q.terms) if q else [],
+            "p_answer": round(state.p_answer, 4),
             "dense": round(best.dense, 4) if best else None,
-            "coverage": round(best.chunk_coverage, 4) if best else None,
+            "coverage": round(best.coverage, 4) if best else None,
+            "features": state.features,
         }
 
     def run(self, question: str, history: list[Turn]) -> State:
@@ -145,6 +146,12 @@ class Pipeline:
                 sparse = self.index.sparse_vectors(emb.sparse_passages)
                 self._xi = build_xling_index(sparse, [s.text for s in self.index.sentences])
             return self._xi
+
+    def _sentence_stats(self) -> SentenceStats:
+        with self._lock:
+            if self._stats is None:
+                self._stats = SentenceStats(self.index)
+            return self._stats
 
     def _retrieve(self, state: State) -> State:
         q = state.query
@@ -181,22 +188,24 @@ class Pipeline:
                 state.search_text,
             )
             state.evidence = score_cross_lingual(q, state.hits, self.index, state.xling)
+            state.p_answer, state.threshold = state.xling.p_answerable, MIN_P_CROSS
+            state.features = {k: round(v, 4) for k, v in state.xling.features.items()}
         else:
-            state.evidence = score_sentences(q, state.hits, self.index, state.vector, self.calibration)
+            ranked = rank(q, self._sentence_stats(), state.vector, state.hits, self.model)
+            state.evidence = ranked.evidence
+            state.p_answer, state.threshold, state.features = (
+                ranked.p_answer,
+                ranked.threshold,
+                ranked.features,
+            )
         return state
 
     def _decide(self, state: State) -> State:
         assert state.query is not None
         best = state.evidence[0] if state.evidence else None
-        if state.xling is not None:
-            p, floor = state.xling.p_answerable, self.calibration.min_p_cross
-            if best is None or not best.fits:
-                state.found, state.reason = False, f"asks for a {state.query.expects}; the evidence has none"
-            else:
-                state.found = p >= floor
-                state.reason = f"cross-lingual answerable p={p:.2f} vs {floor}"
-            return state
-        state.found, state.reason = answers(state.query, best, self.article_language, self.calibration)
+        q = state.query
+        names_nothing = not q.terms and not q.followup
+        state.found, state.reason = decide(q.expects, best, state.p_answer, state.threshold, names_nothing)
         return state
 
     def _write(self, state: State) -> State:
@@ -205,23 +214,29 @@ class Pipeline:
         return self.writer.invoke(state)
 
     def sources(self, state: State) -> tuple[Source, ...]:
-        """The passages to show: the evidence's chunk first, then the next best chunks."""
+        """The passages to show: the evidence's chunk first (and the chunk of the neighbour
+        shown with it), then the next best chunks."""
         best_per_chunk: dict[int, Evidence] = {}
-        for ev in state.evidence:
+        shown = [state.evidence[0], state.neighbour] if state.evidence and state.neighbour else []
+        for ev in [*shown, *state.evidence]:
             best_per_chunk.setdefault(ev.hit.chunk.id, ev)
         name = self.index.article.name
+        text = self.index.article.text
         out = []
         for ev in list(best_per_chunk.values())[: self.top_k]:
-            c, s = ev.hit.chunk, ev.sentence
+            c = ev.hit.chunk
+            # The highlighted evidence: the sentence, or both sentences shown when they share the chunk.
+            spans = [x.sentence for x in shown if x.hit.chunk.id == c.id] or [ev.sentence]
+            start, end = min(x.start for x in spans), max(x.end for x in spans)
             out.append(
                 Source(
                     text=c.text,
                     score=round(ev.score, 4),
                     start=c.start,
                     end=c.end,
-                    evidence=s.text,
-                    evidence_start=s.start,
-                    evidence_end=s.end,
+                    evidence=text[start:end],
+                    evidence_start=start,
+                    evidence_end=end,
                     article=name,
                 )
             )
@@ -246,6 +261,9 @@ def write_extractive(state: State) -> State:
     assert state.query is not None
     best = state.evidence[0]
     text = tidy(best.sentence.text)
+    if state.neighbour is not None:
+        pair = sorted([best.sentence, state.neighbour.sentence], key=lambda s: s.start)
+        text = " ".join(tidy(s.text) for s in pair)
     index = state.index
     head = heading_of(index, best.sentence.id) if index is not None else None
     if index is not None and head is not None:

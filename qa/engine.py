@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
 
 from index import ChunkSettings, load_article, make_embeddings, open_index
@@ -19,8 +20,8 @@ from index.article import Article
 from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
 from qa.chain import Pipeline, State
+from qa.decide import shipped_model
 from qa.errors import ArticleError, ConfigError, IndexError_
-from qa.evidence import Calibration
 from qa.retriever import HybridRetriever
 from qa.settings import Settings, bundled_article
 
@@ -44,6 +45,19 @@ def _writer(settings: Settings) -> tuple[Runnable[State, State] | None, str]:
     return llm.writer_for(settings)
 
 
+_embeddings: dict[tuple[str, int], tuple[Embeddings, str]] = {}
+_embeddings_lock = threading.Lock()
+
+
+def shared_embeddings(spec: str, threads: int) -> tuple[Embeddings, str]:
+    """One embedding model per process, shared by every article's engine (the bundled
+    e5 holds ~75 MB; an engine per uploaded article must not hold its own)."""
+    with _embeddings_lock:
+        if (spec, threads) not in _embeddings:
+            _embeddings[spec, threads] = make_embeddings(spec, threads)
+        return _embeddings[spec, threads]
+
+
 class Engine:
     """The heavy, shareable part of a chatbot: models, index, chain. Holds no conversation."""
 
@@ -55,7 +69,7 @@ class Engine:
         self.load_timings: dict[str, float] = {}
         t = time.perf_counter()
         try:
-            self.embeddings, embedder_id = make_embeddings(settings.embeddings, settings.threads)
+            self.embeddings, embedder_id = shared_embeddings(settings.embeddings, settings.threads)
         except ValueError as e:
             raise ConfigError(str(e)) from None
         except IndexBuildError as e:
@@ -92,7 +106,7 @@ class Engine:
             self.retriever,
             top_k=settings.top_k,
             writer=writer,
-            calibration=Calibration.for_embedder(embedder_id),
+            model=shipped_model(embedder_id),
         )
 
 

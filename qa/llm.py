@@ -28,6 +28,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
 from qa import models, romanize
+from qa.binding import unbound
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError
 from qa.llamacpp import LlamaCppChat
@@ -48,8 +49,8 @@ Rules:
 1. Reply with the shortest complete answer to exactly what the Question asks, in the language named after it.
 2. Write every name, number, date and unit exactly as the evidence writes it. Add nothing the evidence does \
 not say.
-3. In English, write a Korean person's name romanised with the Hangul in parentheses, \
-e.g. Hong Gil-dong (홍길동).
+3. In English, follow every Korean name or term you translate with the evidence's Hangul in \
+parentheses, e.g. Hong Gil-dong (홍길동), the Ministry of Health (보건부).
 4. A previous question is only context: answer the Question itself.
 5. If no evidence sentence answers the question, reply exactly {DECLINE}"""
 
@@ -79,6 +80,10 @@ EXAMPLES = [
         render(_EVENT, "Who is the CEO of Hanbit Electronics?", "en"),
         "Kim Do-hyun (김도현).",
     ),
+    (
+        render(_EVENT, "What is Lee Su-jin's position?", "en"),
+        "Director of the Economic Bureau of Hanbit City (한빛시 경제국장).",
+    ),
 ]
 
 PROMPT = ChatPromptTemplate.from_messages(
@@ -87,9 +92,10 @@ PROMPT = ChatPromptTemplate.from_messages(
     + [("human", "{request}")]
 )
 
-#: Evidence sentences given to the LLM, and how far below the best one they may score.
+#: Evidence sentences given to the LLM, and how far below the best one they may score
+#: (in the ranker's logits: 1.0 is a sentence at least a third as likely as the best).
 MAX_EVIDENCE = 3
-EVIDENCE_MARGIN = 0.03
+EVIDENCE_MARGIN = 1.0
 
 
 def request(state: State) -> str:
@@ -300,6 +306,10 @@ class LLMWriter(Runnable[State, State]):
             return self._fallback(state, "the LLM answered with a question", text, usage)
         if not adds_to(shown, state.question, evidence):
             return self._fallback(state, "the answer only restates the question", text, usage)
+        if q.language == "ko":
+            reasons = [unbound(shown, state.question, e) for e in evidence]
+            if all(reasons):
+                return self._fallback(state, f"not bound to the question: {reasons[0]}", text, usage)
         state.answer = Answer(
             text=shown, found=True, mode="llm", language=q.language, question=state.question
         )

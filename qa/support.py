@@ -143,6 +143,12 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
     """
     ev = Sources(sources)
     bad: list[str] = []
+    # "the Ministry of Environment and Tourism (자연환경관광부)": a translation that
+    # gives the article's own words is checked by those words, not by its English.
+    # (A gloss whose Hangul the evidence lacks is left to the checks below, which report both.)
+    answer = _GLOSSED.sub(
+        lambda m: f" ({m.group(2)})" if _norm(m.group(2)) in ev.surface else m.group(0), answer
+    )
 
     for code in _CODE.findall(answer):
         if not _ORDINAL.match(code) and _norm(code) not in ev.surface:
@@ -172,6 +178,9 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
             bad.append(term.form)
     return list(dict.fromkeys(bad))
 
+
+# Latin words directly followed by Hangul in parentheses: a translation and its original.
+_GLOSSED = re.compile(r"((?:[A-Za-z][\w'&.-]*\s+){0,7}[A-Za-z][\w'&.-]*)\s*\(([가-힣][가-힣\s·]*)\)")
 
 # Morphemes that can carry the answer to a question: nouns, numbers, foreign words.
 _FACT_TAGS = {"NNG", "NNP", "NR", "SN", "SL", "SH", "XR"}

@@ -74,7 +74,7 @@ def test_refusal_is_in_the_question_language(bot_factory):
 
 def test_follow_up_with_a_pronoun_uses_the_previous_answer(bot_factory):
     bot = bot_factory()
-    bot.ask("몽골 중앙은행 카드 이름이 뭐야?")
+    bot.ask("BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?")
     a = bot.ask("그걸 쓰는 사람은 몇 퍼센트야?")
     assert a.found and "70%" in a.text
     assert a.meta["followup"]
@@ -95,7 +95,7 @@ def test_follow_up_about_something_absent_is_declined(bot_factory):
 
 def test_without_history_a_fragment_is_not_a_follow_up(bot_factory):
     bot = bot_factory()
-    bot.ask("몽골 중앙은행 카드 이름이 뭐야?")
+    bot.ask("BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?")
     bot.reset()
     assert bot.history == []
     a = bot.ask("그걸 쓰는 사람은 몇 퍼센트야?")
@@ -104,7 +104,7 @@ def test_without_history_a_fragment_is_not_a_follow_up(bot_factory):
 
 def test_two_chatbots_never_share_history(bot_factory):
     a, b = bot_factory(), bot_factory()
-    a.ask("몽골 중앙은행 카드 이름이 뭐야?")
+    a.ask("BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?")
     assert len(a.history) == 1 and b.history == []
     assert not b.ask("그걸 쓰는 사람은 몇 퍼센트야?").meta["followup"]
 

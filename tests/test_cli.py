@@ -67,7 +67,9 @@ def test_user_mistakes_are_one_clear_line(tmp_path, args, message):
 
 def test_chat_keeps_history(index_root):
     r = qa(
-        "chat", index_dir=index_root, stdin="몽골 중앙은행 카드 이름이 뭐야?\n그걸 쓰는 사람은 몇 퍼센트야?\n"
+        "chat",
+        index_dir=index_root,
+        stdin="BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?\n그걸 쓰는 사람은 몇 퍼센트야?\n",
     )
     assert r.returncode == 0, r.stderr
     assert "70%" in r.stdout

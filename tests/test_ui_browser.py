@@ -110,7 +110,7 @@ def test_conversation_streams_answers_with_highlighted_sources(context, server, 
       }"""
     )
 
-    first = ask(page, "몽골 중앙은행 카드 이름이 뭐야?")
+    first = ask(page, "BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?")
     seen = " ".join(page.evaluate("[...window.qaSeen]"))
     assert "qa-pending" in seen or "qa-streaming" in seen, seen
     assert "티카드(T-Card)" in first.locator(".qa-text").inner_text()
@@ -151,7 +151,7 @@ def test_conversation_streams_answers_with_highlighted_sources(context, server, 
 
 def test_two_tabs_keep_separate_conversations(context, server):
     a, b = open_chat(context, server), open_chat(context, server)
-    ask(a, "몽골 중앙은행 카드 이름이 뭐야?", typed=False)
+    ask(a, "BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?", typed=False)
     alone = ask(b, "그걸 쓰는 사람은 몇 퍼센트야?", typed=False)
     assert alone.locator(".qa-not-found").count() == 1  # tab b has no card to refer to
     assert user_messages(b) == ["그걸 쓰는 사람은 몇 퍼센트야?"]

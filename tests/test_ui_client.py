@@ -74,7 +74,7 @@ def test_ask_returns_text_found_and_sources(served):
 
 def test_each_client_keeps_its_own_history(served):
     one, two = client(served[0]), client(served[0])
-    one.predict("몽골 중앙은행 카드 이름이 뭐야?", api_name="/ask")
+    one.predict("BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?", api_name="/ask")
     assert two.predict("그걸 쓰는 사람은 몇 퍼센트야?", api_name="/ask")["found"] is False
     follow = one.predict("그걸 쓰는 사람은 몇 퍼센트야?", api_name="/ask")
     assert follow["found"] is True and "70%" in follow["text"]

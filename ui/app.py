@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 #: Example questions about the bundled article (shown only when it is the default).
 EXAMPLES = (
-    "몽골 중앙은행 카드 이름이 뭐야?",
+    "BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?",
     "몽골은 희토류를 얼마나 보유하고 있나요?",
     "Who is the CEO of BC Card?",
     "What percentage of Mongolians use the T-Card?",

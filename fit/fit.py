@@ -1,0 +1,227 @@
+"""Fit the evidence ranker and the answer/decline decision; write ``qa/data/decision.json``.
+
+    python -m fit.fit fit/data [--write]
+
+Both are linear models, shipped as plain coefficients that ``qa.decide``
+applies with NumPy:
+
+- the ranker scores every sentence of the article for a question: a
+  conditional logit (a softmax over the article's sentences, the one holding
+  the answer being the right pick), fitted on the answerable cases;
+- the decision takes the ranker's best sentence and says whether to answer
+  with it: a logistic regression (scikit-learn) where a case is positive when
+  it is answerable *and* the best sentence holds the answer, so that a wrong
+  sentence is declined like an answer the article does not have (both score
+  zero for the user). Its threshold is the one with the best held-out accuracy.
+
+Held-out figures come from 5 folds grouped by article: no article is in both
+the training and the scoring part of a fold. A second pair of models leaves
+out the embedder's similarities, for embedders the fit has not seen
+(their similarities live on another scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from qa.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, question_features
+from qa.features import SENTENCE_FEATURES
+
+OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "decision.json"
+FOLDS = 5
+C = 1.0  # the decision's inverse regularisation (scikit-learn's C)
+L2 = 10.0  # the ranker's penalty on standardised weights
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Coefficients on the raw features (the standardisation folded in) and the intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    mu, sd = X.mean(0), X.std(0)
+    sd[sd < 1e-9] = 1.0
+    m = LogisticRegression(C=C, max_iter=2000).fit((X - mu) / sd, y, sample_weight=weight)
+    w = m.coef_[0] / sd
+    return w, float(m.intercept_[0] - (w * mu).sum())
+
+
+def fit_ranker(rows: list[dict]) -> tuple[np.ndarray, float]:
+    """Conditional logit: maximise the softmax probability of each question's gold sentence."""
+    from scipy.optimize import minimize
+
+    rows = [r for r in rows if r["gold"] >= 0]
+    X = np.vstack([r["X"] for r in rows])
+    mu, sd = X.mean(0), X.std(0)
+    sd[sd < 1e-9] = 1.0
+    Zs = [(r["X"] - mu) / sd for r in rows]
+    gold = [r["gold"] for r in rows]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = 0.5 * L2 * float(w @ w), L2 * w
+        for Z, g in zip(Zs, gold, strict=True):
+            s = Z @ w
+            top = s.max()
+            e = np.exp(s - top)
+            total = e.sum()
+            value -= s[g] - top - np.log(total)
+            grad = grad - (Z[g] - (e / total) @ Z)
+        return value, grad
+
+    w = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x / sd
+    # The bias does not change a softmax; it centres the logits for the decision's "top".
+    return w, float(-(w @ mu))
+
+
+def holds_answer(r: dict, sentence: int, texts: dict[str, list[str]]) -> bool:
+    return bool(r["answer"]) and r["answer"] in texts[r["article"]][sentence]
+
+
+def fit_decision(rows: list[dict], ranker: tuple[np.ndarray, float], texts) -> tuple[np.ndarray, float]:
+    Q, y = [], []
+    for r in rows:
+        logits = r["X"] @ ranker[0] + ranker[1]
+        top = int(np.argmax(logits))
+        Q.append(question_features(logits, r["X"], r["absent"], r["n_terms"], r["expects"], r["has_focus"]))
+        y.append(not r["unanswerable"] and holds_answer(r, top, texts))
+    return _logistic(np.array(Q), np.array(y, dtype=int))
+
+
+def held_out(rows: list[dict], texts: dict[str, list[str]]) -> list[tuple[float, bool, bool, bool]]:
+    """(p_answer, answerable, best holds the answer, best is the gold sentence) of every
+    case, each from models fitted on the folds that do not hold its article."""
+    articles = sorted({r["article"] for r in rows})
+    rng = np.random.default_rng(0)
+    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    out = []
+    for k in range(FOLDS):
+        train = [r for r in rows if fold_of[r["article"]] != k]
+        ranker = fit_ranker(train)
+        decision = fit_decision(train, ranker, texts)
+        for r in (r for r in rows if fold_of[r["article"]] == k):
+            out.append(_case(r, ranker, decision, texts))
+    return out
+
+
+def _case(r: dict, ranker, decision, texts) -> tuple[float, bool, bool, bool]:
+    logits = r["X"] @ ranker[0] + ranker[1]
+    top = int(np.argmax(logits))
+    q = question_features(logits, r["X"], r["absent"], r["n_terms"], r["expects"], r["has_focus"])
+    p = 1 / (1 + np.exp(-(q @ decision[0] + decision[1])))
+    NEIGHBOURS.append(_neighbour(r, logits, top, texts))
+    return float(p), not r["unanswerable"], holds_answer(r, top, texts), top == r["gold"]
+
+
+#: (answerable, best holds, a neighbour is shown, best + neighbour hold) of the held-out cases
+NEIGHBOURS: list[tuple[bool, bool, bool, bool]] = []
+
+
+def _neighbour(r: dict, logits: np.ndarray, top: int, texts) -> tuple[bool, bool, bool, bool]:
+    paragraphs = PARAGRAPHS[r["article"]]
+    near = [j for j in (top - 1, top + 1) if 0 <= j < len(logits) and paragraphs[j] == paragraphs[top]]
+    j = max(near, key=lambda j: logits[j], default=None)
+    shown = j is not None and logits[j] >= logits[top] - NEIGHBOUR_GAP
+    holds = holds_answer(r, top, texts)
+    both = holds or (shown and j is not None and holds_answer(r, j, texts))
+    return not r["unanswerable"], holds, shown, both
+
+
+def figures(cases: list[tuple[float, bool, bool, bool]], threshold: float) -> dict[str, float]:
+    ans = [c for c in cases if c[1]]
+    una = [c for c in cases if not c[1]]
+    right = sum(c[2] and c[0] >= threshold for c in ans) + sum(c[0] < threshold for c in una)
+    return {
+        "top1": sum(c[3] for c in ans) / len(ans),
+        "holds": sum(c[2] for c in ans) / len(ans),
+        "answerable": sum(c[2] and c[0] >= threshold for c in ans) / len(ans),
+        "declined": sum(c[0] < threshold for c in una) / len(una),
+        "accuracy": right / len(cases),
+    }
+
+
+def best_threshold(cases: list[tuple[float, bool, bool, bool]]) -> float:
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+    return float(max(grid, key=lambda t: (figures(cases, t)["accuracy"], -abs(t - 0.5))))
+
+
+PARAGRAPHS: dict[str, list[int]] = {}
+
+
+def article_texts(data: Path) -> dict[str, list[str]]:
+    """The sentences of every training article, as the index splits them."""
+    from index.chunking import split
+
+    out = {}
+    for p in sorted((data / "articles").glob("*.txt")):
+        sentences, _ = split(p.read_text(encoding="utf-8"))
+        out[p.stem] = [s.text for s in sentences]
+        PARAGRAPHS[p.stem] = [s.paragraph for s in sentences]
+    return out
+
+
+#: Features that come from the embedder; the "lexical" models are fitted without them.
+DENSE = [i for i, name in enumerate(SENTENCE_FEATURES) if name.startswith("dense")]
+
+
+def fit_models(rows: list[dict], texts: dict[str, list[str]], label: str) -> dict:
+    NEIGHBOURS.clear()
+    cases = held_out(rows, texts)
+    threshold = best_threshold(cases)
+    held = figures(cases, threshold)
+    print(f"{label}: held out (5 folds by article), threshold {threshold}:")
+    for key, value in held.items():
+        print(f"  {key}: {value:.3f}")
+    ans = [n for n in NEIGHBOURS if n[0]]
+    held["neighbour_shown"] = sum(n[2] for n in ans) / len(ans)
+    held["holds_with_neighbour"] = sum(n[3] for n in ans) / len(ans)
+    print(
+        f"  a neighbour shown with the best sentence (gap < {NEIGHBOUR_GAP:.2f}): "
+        f"{held['neighbour_shown']:.3f} of answerable cases; "
+        f"the answer is in the text for {held['holds_with_neighbour']:.3f} (best alone: {held['holds']:.3f})"
+    )
+    ranker = fit_ranker(rows)
+    decision = fit_decision(rows, ranker, texts)
+    return {
+        "ranker": dict(zip(SENTENCE_FEATURES, map(float, ranker[0]), strict=True)) | {"bias": ranker[1]},
+        "decision": dict(zip(QUESTION_FEATURES, map(float, decision[0]), strict=True))
+        | {"bias": decision[1]},
+        "threshold": threshold,
+        "held_out": {k: round(v, 4) for k, v in held.items()},
+    }
+
+
+def without_dense(rows: list[dict]) -> list[dict]:
+    out = []
+    for r in rows:
+        X = r["X"].copy()
+        X[:, DENSE] = 0.0  # a constant column gets no weight
+        out.append({**r, "X": X})
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--write", action="store_true", help=f"write the fitted models to {OUT}")
+    args = ap.parse_args()
+    with open(args.data / "features.pkl", "rb") as f:
+        rows = pickle.load(f)
+    texts = article_texts(args.data)
+    model = {
+        "about": "fitted by fit/fit.py on KorQuAD 1.0 dev, training titles only; see fit/README.md",
+        "cases": len(rows),
+        "e5": fit_models(rows, texts, "e5"),
+        "lexical": fit_models(without_dense(rows), texts, "lexical (no embedder similarities)"),
+    }
+    for part in ("ranker", "decision"):
+        print(part, {k: round(v, 3) for k, v in model["e5"][part].items()})
+    if args.write:
+        OUT.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Does a short answer say what the evidence says about the thing asked?
+
+Every word of a wrong short answer can be in the evidence: a rank that
+belongs to the neighbouring item of a list ("구리(2위), 형석(3위), 금" asked
+about 금), the wrong one of several names, a title cut to its last part
+("최고기술경영자" of "국가 최고기술경영자"). :func:`unbound` accepts an
+answer only when
+
+- its value (the words it adds to the question) is found in the evidence;
+- the clause (or list item, or parenthesis) holding that value also names
+  something the question names, so the value belongs to the question's subject;
+- the noun phrase holding the value in the evidence has no qualifier that the
+  answer drops and the question does not already give.
+
+Anything else answers with the evidence sentence instead: a longer answer,
+never a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index import korean
+from qa.understand import FRAME_WORDS
+
+# Nouns, numbers, foreign words and the affixes that glue them into one phrase.
+_PHRASE = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "XPN", "XSN", "MM"})
+_CONTENT = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XR"})
+# A comma, a connective ending ("받아", "하며") or the end of a sentence closes a clause.
+_CLAUSE_END = frozenset({"SP", "EC", "SF"})
+
+
+_CLAIMS = frozenset({"NNP", "NR", "SL", "SN", "SH"})
+
+
+def _content(text: str, frame: bool = True) -> list[str]:
+    """Content words of ``text``, lower-cased; ``frame=False`` drops the question's frame words."""
+    return [t for t, _ in _tagged(text, frame)]
+
+
+def _tagged(text: str, frame: bool = True) -> list[tuple[str, str]]:
+    toks = korean._tokenize(text)
+    return [(f.lower(), tag) for f, tag, _, _ in toks if tag in _CONTENT and (frame or f not in FRAME_WORDS)]
+
+
+def unbound(answer: str, question: str, evidence: str) -> str | None:
+    """Why ``answer`` is not bound to the question's subject in ``evidence``; ``None`` when it is.
+
+    The words that carry the claim (numbers, names, foreign words; else any
+    word the answer adds to the question) must each be bound.
+    """
+    asked = set(_content(question, frame=False))
+    named_by_question = asked | _stems(question)
+    said = _tagged(answer)
+    value = [(t, tag) for t, tag in dict.fromkeys(said) if t not in asked]
+    claims = [t for t, tag in value if tag in _CLAIMS] or [t for t, _ in value[:1]]
+    if not claims:
+        return None  # nothing of its own to bind (the restating check judges such answers)
+    toks = korean._tokenize(evidence)
+    kept = {t for t, _ in said} | asked
+    for claim in claims:
+        if why := _bind(claim, evidence, toks, named_by_question, kept):
+            return why
+    return None
+
+
+def _bind(claim: str, evidence: str, toks: tuple[korean.Token, ...], asked: set[str], kept: set[str]) -> str:
+    forms = [f.lower() for f, _, _, _ in toks]
+    spots = [i for i, f in enumerate(forms) if f == claim]
+    if not spots:
+        return f"{claim!r} is not a word of the evidence"
+    why = ""
+    for i in spots:
+        clause = _clause(toks, i)
+        first, last = toks[clause[0]], toks[clause[-1]]
+        # By surface: Kiwi cuts a word differently in the question and the evidence ("형석").
+        surface = "".join(evidence[first[2] : last[2] + last[3]].split()).lower()
+        if not any(w in surface for w in asked):
+            why = f"{claim!r} stands in a clause of the evidence naming nothing the question names"
+            continue
+        # A number is bound by its clause; a name or title also by the words it is part of.
+        lost = "" if toks[i][1] == "SN" else _lost_qualifier(toks, i, kept)
+        if lost:
+            why = f"the answer drops {lost!r}, which qualifies {claim!r} in the evidence"
+            continue
+        return ""
+    return why
+
+
+# Particles and endings that close a question's words ("형석의", "매장량은", "구리는요").
+_PARTICLE = re.compile(r"(은|는|이|가|을|를|의|에|에서|으로|로|와|과|도|만|까지|부터|요|는요|은요)+$")
+
+
+def _stems(question: str) -> set[str]:
+    """The question's words without their particles, two characters or more."""
+    out = set()
+    for word in re.findall(r"[0-9A-Za-z가-힣]+", question):
+        stem = _PARTICLE.sub("", word.lower())
+        if len(stem) >= 2 and stem not in FRAME_WORDS:
+            out.add(stem)
+    return out
+
+
+def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
+    """Token indices of the clause holding token ``i``; a parenthesis belongs to the word before it."""
+    depth, a = 0, i
+    while a > 0:
+        tag = toks[a - 1][1]
+        if tag == "SSC":
+            depth += 1
+        elif tag == "SSO":
+            if depth == 0:
+                a -= 1  # inside a parenthesis: the word it explains is part of the clause
+                continue
+            depth -= 1
+        elif tag in _CLAUSE_END and depth == 0:
+            break
+        a -= 1
+    depth, b = 0, i
+    while b + 1 < len(toks):
+        tag = toks[b + 1][1]
+        if tag == "SSO":
+            depth += 1
+        elif tag == "SSC":
+            depth = max(0, depth - 1)
+        elif tag in _CLAUSE_END and depth == 0:
+            break
+        b += 1
+    return range(a, b + 1)
+
+
+def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> str:
+    """A word joined to the value's noun phrase on its left that the answer leaves out."""
+    j = i
+    while j > 0:
+        form, tag, start, _ = toks[j - 1]
+        prev_end = start + toks[j - 1][3]
+        if tag not in _PHRASE or toks[j][2] - prev_end > 1:
+            break  # a particle, a punctuation mark or a gap ends the phrase
+        if tag in _CONTENT and form.lower() not in kept:
+            return form
+        j -= 1
+    return ""

@@ -1,0 +1,225 @@
+"""What the fitted ranker and decision see: features of every sentence for a question.
+
+Every sentence of the article is a candidate (a dot product and a few set
+lookups each: under a millisecond for a 500-sentence article), so the
+evidence never depends on which chunks retrieval happened to return; the
+chunk retrieval's rank is one feature among the others.
+
+The features are the same at run time and when fitting (``fit/``): the
+ranker and decision models in ``qa/data/decision.json`` are fitted on what
+this module computes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa import answer_types
+
+if TYPE_CHECKING:
+    from index import korean
+    from index.store import ArticleIndex
+    from qa.retriever import Hit
+    from qa.understand import Query
+
+#: Per-sentence features, in the order of the ranker's weights.
+SENTENCE_FEATURES = (
+    "dense",  # cosine of question and sentence (e5)
+    "dense_gap",  # dense minus the best dense of the article: how far behind the best
+    "cov",  # idf-weighted share of the question's terms in the sentence
+    "cov_gap",  # cov minus the best cov of the article
+    "cov_win",  # the same over the sentence and its neighbours in the paragraph
+    "cov_prev",  # coverage of the sentence before (same paragraph), 0 if none
+    "cov_next",  # coverage of the sentence after (same paragraph), 0 if none
+    "bm25",  # sentence BM25 over morphemes, divided by the article's best
+    "chunk",  # 1 / rank of the sentence's chunk in hybrid retrieval, 0 if not retrieved
+    "kind_fits",  # the question asks for a kind (number, date...) and the sentence holds one
+    "kind_misses",  # it asks for one and the sentence holds none
+    "focus",  # the sentence names the question's focus word
+    "novel",  # log(1 + terms of the sentence that the question lacks): room for an answer
+    "length",  # log of the sentence's length in characters
+    "dense_next",  # dense of the next sentence in the paragraph (the answer may follow its topic)
+    "verbs",  # share of the question's verb and adjective stems in the sentence ("조성된 것은?")
+    "focus_win",  # the focus word is named by the sentence or a neighbour in its paragraph
+)
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Features of every sentence of an article for one question."""
+
+    X: np.ndarray  # (sentences, len(SENTENCE_FEATURES))
+    #: question-level facts for the decision (see qa.decide.QUESTION_FEATURES)
+    absent: float  # idf-weighted share of the question's terms the article never uses
+    n_terms: int
+    has_focus: bool  # the question has a focus word (understand.focus)
+
+
+def _surface(text: str) -> str:
+    return _SPACE.sub("", text).lower()
+
+
+class SentenceStats:
+    """Per-article data the features need, computed once per index."""
+
+    def __init__(self, index: ArticleIndex) -> None:
+        from index.keyword import KeywordIndex
+
+        self.index = index
+        terms = [list(t) for t in index.sentence_terms]
+        self.keyword = KeywordIndex(terms)
+        self.term_sets = [set(t) for t in terms]
+        self.surfaces = [_surface(s.text) for s in index.sentences]
+        self.article_surface = "\n".join(self.surfaces)
+        self.article_terms = set().union(*self.term_sets) if self.term_sets else set()
+        n = len(index.sentences)
+        para = np.array([s.paragraph for s in index.sentences])
+        #: previous / next sentence in the same paragraph, or -1
+        self.prev = np.array([i - 1 if i > 0 and para[i - 1] == para[i] else -1 for i in range(n)])
+        self.next = np.array([i + 1 if i + 1 < n and para[i + 1] == para[i] else -1 for i in range(n)])
+        self.length = np.log(np.array([max(len(s.text), 1) for s in index.sentences], dtype=np.float64))
+
+
+def candidates(
+    query: Query, stats: SentenceStats, vector: np.ndarray, hits: list[Hit], context: bool = True
+) -> Candidates:
+    """Features of every sentence for ``query``.
+
+    An elliptical follow-up ("구리는요?", "그걸 쓰는 사람은?") names too little
+    of its own: with ``context``, the earlier question's terms count for it, at
+    half the weight of its own. A follow-up with words of its own is
+    judged by them, or the earlier answer's sentence would win again.
+    """
+    index = stats.index
+    n = len(index.sentences)
+    own = list(query.terms)
+    terms = own
+    if context and query.elliptical and query.context:
+        # The earlier question's words, not its answer's: those would bring back the sentence
+        # the follow-up follows.
+        from qa.understand import content_terms
+
+        terms = own + [t for t in content_terms(query.context) if t not in own]
+    kw = stats.keyword
+    # A one-syllable noun is as often a splitting artefact ("부" of "디지털개발부") as a word.
+    weights = np.array(
+        [
+            kw.idf(t) * (0.5 if len(t) == 1 else 1.0) * (1.0 if j < len(own) else 0.5)
+            for j, t in enumerate(terms)
+        ],
+        dtype=np.float64,
+    )
+    total = float(weights.sum())
+
+    def has(t: str, i: int) -> bool:
+        return t in stats.term_sets[i] or (len(t) >= 2 and t in stats.surfaces[i])
+
+    present = np.zeros((n, len(terms)), dtype=bool)
+    for j, t in enumerate(terms):
+        present[:, j] = [has(t, i) for i in range(n)]
+    # A question with no subject words of its own ("누가 썼어?") misses none.
+    cov = present @ weights / total if total > 0 else np.ones(n)
+    in_article = np.array(
+        [t in stats.article_terms or (len(t) >= 2 and t in stats.article_surface) for t in terms], dtype=bool
+    )
+    absent = float(weights[~in_article].sum() / total) if total > 0 else 0.0
+
+    def shifted(values: np.ndarray, to: np.ndarray) -> np.ndarray:
+        return np.where(to >= 0, values[np.maximum(to, 0)], 0.0)
+
+    win = present.copy()
+    for to in (stats.prev, stats.next):
+        win |= np.where((to >= 0)[:, None], present[np.maximum(to, 0)], False)
+    cov_win = win @ weights / total if total > 0 else np.ones(n)
+
+    dense = np.asarray(index.sentence_vectors, dtype=np.float64) @ np.asarray(vector, dtype=np.float64)
+    bm25 = kw.scores(_bm25_terms(query, terms)).astype(np.float64)
+    bm25 = bm25 / bm25.max() if bm25.max() > 0 else bm25
+
+    chunk_score = np.zeros(len(index.chunks))
+    for rank, h in enumerate(hits, start=1):
+        chunk_score[h.chunk.id] = 1.0 / rank
+    chunk = np.array([chunk_score[s.chunk] for s in index.sentences])
+
+    expects = query.expects
+    fits = np.array([answer_types.holds(expects, s.text) for s in index.sentences], dtype=np.float64)
+    kind_fits = fits if expects else np.zeros(n)
+    kind_misses = 1.0 - fits if expects else np.zeros(n)
+
+    parts = _focus_parts(query.focus)
+    focus = np.array([bool(parts) and all(p in sf for p in parts) for sf in stats.surfaces], dtype=np.float64)
+    focus_win = focus.copy()
+    for to in (stats.prev, stats.next):
+        focus_win = np.maximum(focus_win, shifted(focus, to))
+
+    stems = list(dict.fromkeys(t.form for t in _question_terms(query.question) if t.tag in ("VV", "VA")))
+    if stems:
+        verbs = np.array([sum(v in ts for v in stems) / len(stems) for ts in stats.term_sets])
+    else:
+        verbs = np.ones(n)
+
+    qset = set(terms)
+    novel = np.log1p([len(ts - qset) for ts in stats.term_sets])
+
+    X = np.column_stack(
+        [
+            dense,
+            dense - dense.max(initial=0.0),
+            cov,
+            cov - cov.max(initial=0.0),
+            cov_win,
+            shifted(cov, stats.prev),
+            shifted(cov, stats.next),
+            bm25,
+            chunk,
+            kind_fits,
+            kind_misses,
+            focus,
+            novel,
+            stats.length,
+            shifted(dense, stats.next),
+            verbs,
+            focus_win,
+        ]
+    )
+    return Candidates(
+        X=X,
+        absent=absent,
+        n_terms=len(terms),
+        has_focus=bool(parts),
+    )
+
+
+def _question_terms(question: str) -> list[korean.Term]:
+    from index import korean
+
+    return korean.terms(question)
+
+
+def _bm25_terms(query: Query, terms: list[str]) -> list[str]:
+    from index import korean
+
+    toks = korean.tokens(query.question)
+    return toks + [t for t in terms if t not in toks]
+
+
+def _focus_parts(word: str) -> list[str]:
+    """What must appear for ``word`` to count as named: its parts of two or
+    more characters ("투자비" is named by "총투자액"), or the word itself."""
+    from index import korean
+
+    if not word:
+        return []
+    parts = [t.form for t in korean.terms(word) if len(t.form) >= 2 and t.form != word]
+    return [_surface(p) for p in (parts or [word])]
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

@@ -1,0 +1,118 @@
+"""The one answer/decline decision and the shipped fitted models, as tables: milliseconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.chunking import Chunk, Sentence
+from qa.decide import QUESTION_FEATURES, decide, question_features, shipped_model
+from qa.evidence import Evidence
+from qa.features import SENTENCE_FEATURES
+from qa.retriever import Hit
+
+S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+
+
+def evidence(text: str, fits: bool = True) -> Evidence:
+    s = Sentence(0, 0, len(text), 0, 0, text)
+    hit = Hit(Chunk(0, 0, len(text), (0,), text), 0.0, 0.0, 1, 0.0, 1)
+    return Evidence(s, hit, 0.0, 0.9, 1.0, fits)
+
+
+@pytest.mark.parametrize(
+    ("expects", "fits", "p", "found", "why"),
+    [
+        (None, True, 0.9, True, "p=0.90 >= 0.50"),
+        (None, True, 0.2, False, "p=0.20 < 0.50"),
+        ("number", False, 0.99, False, "asks for a number; the evidence has none"),
+        ("byline", True, 0.01, True, "the article's byline"),
+        ("email", True, 0.01, True, "the article's email"),
+        ("email", False, 0.99, False, "asks for a email; the evidence has none"),
+        ("year", True, 0.5, True, ">= 0.50"),
+    ],
+)
+def test_decide_table(expects, fits, p, found, why):
+    ok, reason = decide(expects, evidence("2024년 3월 1일 서울에서 열렸다.", fits), p, 0.5)
+    assert ok is found
+    assert why in reason
+
+
+def test_nothing_retrieved_declines():
+    assert decide(None, None, 1.0, 0.5) == (False, "nothing retrieved")
+
+
+def _row(**values: float) -> np.ndarray:
+    x = np.zeros(len(SENTENCE_FEATURES))
+    x[S["length"]] = np.log(80)
+    for k, v in values.items():
+        x[S[k]] = v
+    return x
+
+
+def test_shipped_ranker_prefers_the_sentence_with_the_question_in_it():
+    m = shipped_model()
+    on_topic = _row(dense=0.88, cov=0.9, cov_win=0.9, bm25=1.0, chunk=1.0, novel=2.0)
+    off_topic = _row(dense=0.80, dense_gap=-0.08, cov=0.1, cov_gap=-0.8, cov_win=0.2, bm25=0.1, novel=2.0)
+    logits = m.rank(np.vstack([off_topic, on_topic]))
+    assert logits[1] > logits[0]
+
+
+def test_shipped_ranker_prefers_a_sentence_that_can_hold_the_kind_asked_for():
+    m = shipped_model()
+    base = {"dense": 0.86, "cov": 0.6, "cov_win": 0.6, "bm25": 0.8, "novel": 2.0}
+    holds = _row(**base, kind_fits=1.0)
+    lacks = _row(**base, kind_misses=1.0)
+    assert m.rank(holds[None])[0] > m.rank(lacks[None])[0]
+
+
+def test_shipped_decision_answers_a_clear_match_and_declines_a_question_the_article_lacks():
+    m = shipped_model()
+    on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0)
+    others = np.vstack([_row(dense=0.8, dense_gap=-0.1, cov=0.2, cov_gap=-0.8, cov_win=0.2, bm25=0.1)] * 20)
+    X = np.vstack([on_topic, others])
+    clear = question_features(m.rank(X), X, absent=0.0, n_terms=4, expects=None, has_focus=False)
+    assert m.p_answer(clear) > 0.8
+    # The same article, a question whose words it never uses: the best is weak and undistinguished.
+    X2 = np.vstack([_row(dense=0.81, cov=0.2, cov_win=0.2, bm25=1.0), *others])
+    lacking = question_features(m.rank(X2), X2, absent=0.7, n_terms=4, expects=None, has_focus=False)
+    assert m.p_answer(lacking) < 0.3
+
+
+def test_question_features_follow_their_names():
+    X = np.vstack([_row(dense=0.7, cov=0.5), _row(dense=0.9, cov=1.0, kind_fits=1.0)])
+    q = dict(
+        zip(
+            QUESTION_FEATURES,
+            question_features(np.array([1.0, 3.0]), X, 0.25, 3, "number", True),
+            strict=True,
+        )
+    )
+    # the ranker's best (the second row), whatever the others score
+    assert q["dense"] == pytest.approx(0.9) and q["cov"] == 1.0 and q["kind_fits"] == 1.0
+    assert q["focus_missing"] == 1.0  # a focus word, and the best sentence's window lacks it
+    assert q["absent"] == 0.25 and q["expects"] == 1.0 and q["n_terms"] == pytest.approx(np.log(4))
+
+
+def _ev(i: int, score: float, paragraph: int = 0) -> Evidence:
+    s = Sentence(i, i * 10, i * 10 + 9, paragraph, 0, f"문장 {i}.")
+    return Evidence(s, Hit(Chunk(0, 0, 100, (i,), ""), 0.0, 0.0, 1, 0.0, 1), score, 0.9, 1.0, True)
+
+
+@pytest.mark.parametrize(
+    ("ranked", "shown"),
+    [
+        ([_ev(4, 5.0), _ev(5, 4.6)], 5),  # next to the best, nearly as likely: shown with it
+        ([_ev(4, 5.0), _ev(3, 4.5)], 3),  # the one before counts too
+        ([_ev(4, 5.0), _ev(5, 3.0)], None),  # far less likely
+        ([_ev(4, 5.0), _ev(9, 4.9)], None),  # likely, but not a neighbour
+        ([_ev(4, 5.0), _ev(5, 4.9, paragraph=1)], None),  # another paragraph
+        ([_ev(4, 5.0), _ev(9, 4.9), _ev(5, 4.5)], 5),
+        ([_ev(4, 5.0)], None),
+    ],
+)
+def test_a_neighbour_nearly_as_likely_is_shown_with_the_best(ranked, shown):
+    from qa.evidence import _neighbour
+
+    got = _neighbour(ranked)
+    assert (got.sentence.id if got else None) == shown
