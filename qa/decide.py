@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.features import SENTENCE_FEATURES
+from qa.features import COLUMN, SENTENCE_FEATURES
 
 if TYPE_CHECKING:
     from qa.evidence import Evidence
@@ -36,8 +36,6 @@ QUESTION_FEATURES = (
     "expects",  # the question asks for a kind of answer (number, date, ...)
 )
 
-_COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
-
 
 def question_features(
     logits: np.ndarray, X: np.ndarray, absent: float, n_terms: int, expects: str | None, has_focus: bool
@@ -54,14 +52,14 @@ def question_features(
     row = X[top]
     return np.array(
         [
-            row[_COL["dense"]],
-            row[_COL["cov"]],
-            row[_COL["cov_win"]],
-            row[_COL["bm25"]],
-            row[_COL["kind_fits"]],
-            row[_COL["kind_misses"]],
-            1.0 if has_focus and not row[_COL["focus_win"]] else 0.0,
-            row[_COL["verbs"]],
+            row[COLUMN["dense"]],
+            row[COLUMN["cov"]],
+            row[COLUMN["cov_win"]],
+            row[COLUMN["bm25"]],
+            row[COLUMN["kind_fits"]],
+            row[COLUMN["kind_misses"]],
+            1.0 if has_focus and not row[COLUMN["focus_win"]] else 0.0,
+            row[COLUMN["verbs"]],
             absent,
             math.log1p(n_terms),
             1.0 if expects else 0.0,

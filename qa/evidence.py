@@ -13,7 +13,7 @@ from index.store import ArticleIndex
 from qa import answer_types
 from qa.crosslingual import XlingResult
 from qa.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, Model, question_features
-from qa.features import SENTENCE_FEATURES, SentenceStats, candidates
+from qa.features import COLUMN, SentenceStats, candidates
 from qa.retriever import Hit
 from qa.understand import Query
 
@@ -94,8 +94,9 @@ def rank(
     index = stats.index
     cand = candidates(query, stats, vector, hits)
     logits = model.rank(cand.X)
-    col = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
-    if RETRIEVED_ONLY and hits:
+    # A sentence that can hold the kind of answer asked for (any sentence, when none is asked).
+    fits = cand.X[:, COLUMN["kind_fits"]] > 0 if query.expects else np.ones(len(logits), dtype=bool)
+    if hits:
         # Evidence comes from the retrieved passages (and the sentences next to them).
         keep = np.zeros(len(logits), dtype=bool)
         for h in hits:
@@ -104,18 +105,17 @@ def rank(
         near[stats.prev[keep & (stats.prev >= 0)]] = True
         near[stats.next[keep & (stats.next >= 0)]] = True
         logits = np.where(near, logits, logits - 100.0)
-    if query.expects:
-        # A sentence that cannot hold the kind of answer asked for (a number, a date, the
-        # byline) never outranks one that can: it cannot give the answer, however close.
-        logits = np.where(cand.X[:, col["kind_fits"]] > 0, logits, logits - 100.0)
+    # A sentence that cannot hold the kind of answer asked for (a number, a date, the
+    # byline) never outranks one that can: it cannot give the answer, however close.
+    logits = np.where(fits, logits, logits - 100.0)
     by_chunk = {h.chunk.id: h for h in hits}
     out = []
     for i in np.argsort(-logits, kind="stable")[:limit]:
         s = index.sentences[int(i)]
         hit = by_chunk.get(s.chunk) or _unretrieved(index, s.chunk)
         row = cand.X[i]
-        fits = answer_types.holds(query.expects, s.text)
-        out.append(Evidence(s, hit, float(logits[i]), float(row[col["dense"]]), float(row[col["cov"]]), fits))
+        dense, cov = float(row[COLUMN["dense"]]), float(row[COLUMN["cov"]])
+        out.append(Evidence(s, hit, float(logits[i]), dense, cov, bool(fits[i])))
     # The decision judges the question by its own words: the training questions all stand
     # alone, and the earlier question's words, at half weight, would only dilute them.
     own = candidates(query, stats, vector, hits, context=False) if query.elliptical else cand
@@ -136,9 +136,6 @@ def _neighbour(ranked: list[Evidence]) -> Evidence | None:
         if abs(s.id - best.sentence.id) == 1 and s.paragraph == best.sentence.paragraph:
             return ev
     return None
-
-
-RETRIEVED_ONLY = True
 
 
 def _unretrieved(index: ArticleIndex, chunk: int) -> Hit:

@@ -48,6 +48,9 @@ SENTENCE_FEATURES = (
     "focus_win",  # the focus word is named by the sentence or a neighbour in its paragraph
 )
 
+#: Column of each feature in ``Candidates.X``.
+COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+
 _SPACE = re.compile(r"\s+")
 
 
