@@ -364,10 +364,20 @@ _ASKS_BACK = re.compile(r"(\?|[나까]요|니까|는가|인가|을까|ㄹ까)\s*
 
 
 def written_language(text: str) -> str | None:
-    """The language ``text`` is written in, or ``None`` for a bare value ("70%", "2021")."""
+    """The language ``text`` is written in, or ``None`` for a bare value ("70%", "2021").
+
+    A gloss in parentheses does not count: "CTO (최고기술경영자)" is English that
+    keeps the article's term, as the prompt asks an English answer to do.
+    """
+    outside = _PARENTHESES.sub(" ", text)
+    if re.search(r"[가-힣]|[A-Za-z]{2,}", outside):
+        text = outside
     if not re.search(r"[가-힣]|[A-Za-z]{2,}", text):
         return None
     return korean.language(text)
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 def _copied(text: str, evidence: list[str]) -> bool:

@@ -177,6 +177,27 @@ def test_a_bare_value_is_in_no_language_so_in_any(scripted):
     assert (a.mode, a.text) == ("llm", "70%")
 
 
+def test_an_english_answer_may_keep_the_articles_term_in_parentheses(scripted):
+    bot, _ = scripted("CTO (최고기술경영자)")
+    a = bot.ask("What position was KT's CEO Koo Hyun-mo appointed to by Mongolia?")
+    assert (a.mode, a.text) == ("llm", "CTO (최고기술경영자)")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("CTO (최고기술경영자, CTO).", "en"),
+        ("the Ministry of Environment and Tourism (자연환경관광부)", "en"),
+        ("티카드(T-Card)", "ko"),
+        ("KT는 CTO로 위촉됐다", "ko"),
+        ("(서울) 기자", "ko"),
+        ("70%", None),
+    ],
+)
+def test_the_language_an_answer_is_written_in(text, language):
+    assert qa.llm.written_language(text) == language
+
+
 def test_an_answer_cut_at_the_token_limit_falls_back(scripted):
     bot, _ = scripted("티카드는 몽골 국민의 약 70%가", finish="length")
     a = bot.ask(TCARD_Q)
