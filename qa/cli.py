@@ -103,6 +103,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     bot = _chatbot(args)
     idx = bot.index
     what = "rebuilt" if bot.rebuilt else "reused"
+    if idx.rebuilt_because.startswith("damaged"):
+        what += f" (it was {idx.rebuilt_because})"
     print(
         f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
         f"{len(idx.sentences)} sentences, at {idx.path}"
