@@ -317,6 +317,8 @@ def _load_live(
     try:
         current = json.loads((slot / "current.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if any(slot.glob("b-*/manifest.json")):
+            return None, "damaged: current.json is missing (a finished build is there)"
         return None, ""
     except (OSError, ValueError) as e:
         return None, f"damaged: current.json is unreadable ({_brief(e)})"
