@@ -103,11 +103,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     bot = _chatbot(args)
     idx = bot.index
     what = "rebuilt" if bot.rebuilt else "reused"
-    if idx.rebuilt_because.startswith("damaged"):
-        what += f" (it was {idx.rebuilt_because})"
     print(
         f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
-        f"{len(idx.sentences)} sentences, at {idx.path}"
+        f"{len(idx.sentences)} sentences, at {idx.store if bot.settings.chroma_url else idx.path}"
     )
     return 0
 
