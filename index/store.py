@@ -382,6 +382,8 @@ def open_collection(client: Any, name: str, embeddings: Embeddings, chunks: list
         raise ValueError(f"it holds {collection.count()} chunks, not {len(chunks)}")
     # A search, not only a count: the vector segment must load and answer.
     got = collection.get(ids=["0"], include=["embeddings"])
+    if len(got["ids"]) != 1:
+        raise ValueError("it has no chunk 0")
     hit = collection.query(query_embeddings=[list(got["embeddings"][0])], n_results=1)
     if not hit["distances"][0] or hit["distances"][0][0] > 1e-3:
         raise ValueError("a chunk's own vector does not find it")

@@ -154,6 +154,19 @@ def test_index_for_another_article_or_chunking_is_not_reused(tmp_path, server, e
     assert len(server.collections()) == 6  # three indexes, two collections each
 
 
+def test_damaged_index_on_the_server_is_named_and_rebuilt(tmp_path, server, emb, caplog):
+    a = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    first, _ = _open(a, server, tmp_path, emb)
+    name = remote.collection_name(first.fingerprint)
+    remote.client_for(server.url).delete_collection(f"{name}-s")  # the sentences are gone
+    with caplog.at_level("WARNING", logger="index.remote"):
+        again, built = _open(a, server, tmp_path, emb)
+    assert built and again.rebuilt_because.startswith("damaged") and name in again.rebuilt_because
+    assert any("rebuilding it" in r.getMessage() for r in caplog.records)
+    assert (again.sentence_vectors == first.sentence_vectors).all()
+    assert server.collections() == [name, f"{name}-s"]
+
+
 # A build on the server stopped by SIGKILL at one moment (argv[3]).
 _CRASHING_BUILD = textwrap.dedent(
     """
