@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from index.article import Article, load_article
     from index.chunking import Chunk, ChunkSettings, Sentence, split
     from index.embeddings import E5Embeddings, make_embeddings
-    from index.errors import ArticleError, IndexBuildError, IndexingError
+    from index.errors import ArticleError, IndexBuildError, IndexingError, StoreError
     from index.store import ArticleIndex, open_index
 
 _HOME = {
@@ -28,6 +28,7 @@ _HOME = {
     "ArticleError": "index.errors",
     "IndexBuildError": "index.errors",
     "IndexingError": "index.errors",
+    "StoreError": "index.errors",
     "ArticleIndex": "index.store",
     "open_index": "index.store",
 }
@@ -42,6 +43,7 @@ __all__ = [
     "IndexBuildError",
     "IndexingError",
     "Sentence",
+    "StoreError",
     "load_article",
     "make_embeddings",
     "open_index",

@@ -11,3 +11,7 @@ class ArticleError(IndexingError, ValueError):
 
 class IndexBuildError(IndexingError):
     """Building or opening the index failed."""
+
+
+class StoreError(IndexBuildError):
+    """The vector store did not answer (a Chroma server gone away, a damaged folder)."""

@@ -2,7 +2,7 @@
 
 Layout under the index directory::
 
-    <slot>/current.json        which build is live, and its fingerprint
+    <slot>/current.json         which build is live, and its fingerprint
     <slot>/b-<id>/manifest.json sentences, chunks, search tokens, fingerprint
     <slot>/b-<id>/vectors.npy   sentence vectors (evidence scoring)
     <slot>/b-<id>/chroma/       the Chroma collection of chunk vectors
@@ -10,37 +10,45 @@ Layout under the index directory::
 A build is written into a fresh ``b-<id>`` folder and made live by replacing
 ``current.json`` atomically, so a crash mid-build leaves the previous index
 serving and never a half-built one. A slot whose fingerprint (article hash,
-embedder, chunking settings, schema) differs from what is asked is rebuilt.
+embedder, chunking settings, schema) differs from what is asked is rebuilt;
+a damaged one (a part missing, truncated or unreadable) is rebuilt with a
+warning naming the part. One process builds a slot at a time (a file lock);
+the others wait and open what it built.
+
+With a Chroma server (``chroma_url``) the index lives on the server instead:
+see :mod:`index.remote`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 from langchain_core.embeddings import Embeddings
 
 from index import korean
 from index.article import Article
 from index.chunking import Chunk, ChunkSettings, Sentence, split
-from index.errors import IndexBuildError
+from index.errors import IndexBuildError, StoreError
 from index.keyword import KeywordIndex
 
 SCHEMA_VERSION = 1
 COLLECTION = "chunks"
 
 Progress = Callable[[int, int], None]
+
+log = logging.getLogger(__name__)
 
 
 def fingerprint(article: Article, embedder_id: str, chunking: ChunkSettings) -> dict[str, Any]:
@@ -75,6 +83,10 @@ class ArticleIndex:
     vectorstore: Any  # langchain_chroma.Chroma
     path: Path
     fingerprint: dict[str, Any]
+    #: Where the chunk vectors are searched: a folder, or a Chroma server's address.
+    store: str = ""
+    #: Why opening it (re)built it: "" when it was reused or there was none yet.
+    rebuilt_because: str = ""
 
     def sparse_vectors(self, encode: Callable[[list[str]], Any]) -> Any:
         """The sentences' sparse vectors (CSR), encoded on first use and kept beside the build.
@@ -94,6 +106,7 @@ class ArticleIndex:
         vectors = encode([s.text for s in self.sentences]).tocsr()
         tmp = path.with_name(f".sparse.{uuid.uuid4().hex[:8]}.npz")
         try:
+            self.path.mkdir(parents=True, exist_ok=True)
             scipy.sparse.save_npz(tmp, vectors)
             os.replace(tmp, path)
         except OSError:
@@ -101,9 +114,16 @@ class ArticleIndex:
         return vectors
 
     def dense(self, vector: list[float], k: int) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity) of the ``k`` nearest chunks in Chroma."""
+        """(chunk id, cosine similarity) of the ``k`` nearest chunks in Chroma.
+
+        Raises :class:`~index.errors.StoreError` when the store does not answer
+        (a Chroma server gone away); the next call tries again.
+        """
         k = min(k, len(self.chunks))
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        try:
+            hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        except Exception as e:  # httpx, chromadb and OS errors alike: the store failed this search
+            raise StoreError(f"the index at {self.store} could not be searched ({_brief(e)})") from e
         return [(int(doc.metadata["chunk"]), 1.0 - float(dist)) for doc, dist in hits]
 
 
@@ -116,16 +136,22 @@ def open_index(
     *,
     key: str | None = None,
     progress: Progress | None = None,
-    chroma_client: Any = None,
+    chroma_url: str = "",
 ) -> tuple[ArticleIndex, bool]:
-    """Open the index of ``article``, building it first if it is missing or stale.
+    """Open the index of ``article``, building it first if it is missing, stale or damaged.
 
     Returns the index and whether it was (re)built. ``key`` names the slot
     (by default the article's name): a later article under the same key and
-    embedder replaces the earlier one.
+    embedder replaces the earlier one. With ``chroma_url`` the index is kept
+    on that Chroma server, shared by every process that uses it
+    (:mod:`index.remote`); ``index_dir`` then only caches derived data.
     """
     chunking = chunking or ChunkSettings()
     want = fingerprint(article, embedder_id, chunking)
+    if chroma_url:
+        from index import remote
+
+        return remote.open_remote(article, chroma_url, Path(index_dir), embeddings, want, chunking, progress)
     # One slot per article and embedder: switching embedders does not throw
     # away the other's index (a process may still be serving it).
     slot = Path(index_dir) / slot_name(key or article.name, embedder_id)
@@ -134,30 +160,65 @@ def open_index(
     except OSError as e:
         raise IndexBuildError(f"cannot create the index directory {str(slot)!r}: {e}") from e
 
-    live = _load_live(slot, article, want, embeddings, chroma_client)
+    live, _ = _load_live(slot, article, want, embeddings)
     if live is not None:
         return live, False
-    with _slot_lock(slot):
+    with FileLock(slot / ".lock"):
         # Another process may have built it while we waited for the lock.
-        live = _load_live(slot, article, want, embeddings, chroma_client)
+        live, why = _load_live(slot, article, want, embeddings)
         if live is not None:
             return live, False
-        build = _build(slot, article, want, embeddings, chunking, progress, chroma_client)
+        if why.startswith("damaged"):
+            log.warning("the index in %s is %s: rebuilding it", slot, why)
+        build = _build(slot, article, want, embeddings, chunking, progress)
         _swap(slot, build, want)
-    live = _load_live(slot, article, want, embeddings, chroma_client)
+        live, problem = _load_live(slot, article, want, embeddings)
     if live is None:
-        raise IndexBuildError(f"the index built in {str(slot)!r} does not open")
+        raise IndexBuildError(f"the index built in {str(slot)!r} does not open: {problem}")
+    live.rebuilt_because = why
     return live, True
 
 
-@contextlib.contextmanager
-def _slot_lock(slot: Path) -> Iterator[None]:
-    with open(slot / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _brief(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+@dataclass
+class Parts:
+    """An article split and embedded: what every store keeps."""
+
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    sentence_vectors: np.ndarray
+    chunk_vectors: np.ndarray
+    sentence_terms: list[list[str]]
+    chunk_terms: list[list[str]]
+
+
+def embed_parts(
+    article: Article, embeddings: Embeddings, chunking: ChunkSettings, progress: Progress | None
+) -> Parts:
+    """Split ``article`` into sentences and chunks, embed both, and take their search tokens."""
+    sentences, chunks = split(article.text, chunking)
+    # A chunk of one sentence has the sentence's own vector: embed it once.
+    lone = {c.id: c.sentences[0] for c in chunks if len(c.sentences) == 1}
+    multi = [c for c in chunks if c.id not in lone]
+    total = len(sentences) + len(multi)
+    if progress:
+        progress(0, total)
+    svec, done = _embed_passages(embeddings, [s.text for s in sentences], progress, 0, total)
+    mvec, _ = _embed_passages(embeddings, [c.text for c in multi], progress, done, total)
+    multi_rows = {c.id: i for i, c in enumerate(multi)}
+    cvec = np.vstack([svec[lone[c.id]] if c.id in lone else mvec[multi_rows[c.id]] for c in chunks])
+    return Parts(
+        sentences,
+        chunks,
+        svec,
+        cvec,
+        [korean.tokens(s.text) for s in sentences],
+        [korean.tokens(c.text) for c in chunks],
+    )
 
 
 def _embed_passages(
@@ -183,54 +244,37 @@ def _build(
     embeddings: Embeddings,
     chunking: ChunkSettings,
     progress: Progress | None,
-    chroma_client: Any,
 ) -> str:
     build = f"b-{uuid.uuid4().hex[:12]}"
     path = slot / build
     path.mkdir()
-    sentences, chunks = split(article.text, chunking)
+    parts = embed_parts(article, embeddings, chunking, progress)
+    chunks = parts.chunks
 
-    # A chunk of one sentence has the sentence's own vector: embed it once.
-    lone = {c.id: c.sentences[0] for c in chunks if len(c.sentences) == 1}
-    multi = [c for c in chunks if c.id not in lone]
-    total = len(sentences) + len(multi)
-    if progress:
-        progress(0, total)
-    svec, done = _embed_passages(embeddings, [s.text for s in sentences], progress, 0, total)
-    mvec, _ = _embed_passages(embeddings, [c.text for c in multi], progress, done, total)
-    multi_rows = {c.id: i for i, c in enumerate(multi)}
-    cvec = np.vstack([svec[lone[c.id]] if c.id in lone else mvec[multi_rows[c.id]] for c in chunks])
-
-    client = chroma_client if chroma_client is not None else _persistent_client(path / "chroma")
-    collection = client.create_collection(
-        name=_collection_name(build, chroma_client), metadata={"hnsw:space": "cosine"}
+    collection = _persistent_client(path / "chroma").create_collection(
+        name=COLLECTION, metadata={"hnsw:space": "cosine"}
     )
     collection.add(
         ids=[str(c.id) for c in chunks],
-        embeddings=cvec.tolist(),
+        embeddings=parts.chunk_vectors.tolist(),
         documents=[c.text for c in chunks],
         metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
     )
 
-    np.save(path / "vectors.npy", svec)
+    np.save(path / "vectors.npy", parts.sentence_vectors)
     manifest = {
         "fingerprint": want,
         "name": article.name,
         "text": article.text,
-        "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in sentences],
+        "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in parts.sentences],
         "chunks": [[c.id, c.start, c.end, list(c.sentences)] for c in chunks],
-        "sentence_terms": [korean.tokens(s.text) for s in sentences],
-        "chunk_terms": [korean.tokens(c.text) for c in chunks],
-        "collection": _collection_name(build, chroma_client),
-        "remote": chroma_client is not None,
+        "sentence_terms": parts.sentence_terms,
+        "chunk_terms": parts.chunk_terms,
+        "collection": COLLECTION,
     }
-    _write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
+    # Written last: a build folder without its manifest is a crashed build.
+    write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
     return build
-
-
-def _collection_name(build: str, chroma_client: Any) -> str:
-    # A local store holds one article per folder; a shared server holds many.
-    return f"qa-{build}" if chroma_client is not None else COLLECTION
 
 
 def _persistent_client(path: Path) -> Any:
@@ -242,68 +286,110 @@ def _persistent_client(path: Path) -> Any:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: a reader (or a crash) sees the old file or the new."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _swap(slot: Path, build: str, want: dict[str, Any]) -> None:
-    _write_atomic(slot / "current.json", json.dumps({"build": build, "fingerprint": want}))
-    # Older builds and leftovers of crashed ones are no longer referenced.
+    write_atomic(slot / "current.json", json.dumps({"build": build, "fingerprint": want}))
+    # Older builds, leftovers of crashed ones and their temporary files are no longer referenced.
     for old in slot.glob("b-*"):
         if old.name != build:
             shutil.rmtree(old, ignore_errors=True)
+    for tmp in slot.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def _load_live(
-    slot: Path, article: Article, want: dict[str, Any], embeddings: Embeddings, chroma_client: Any
-) -> ArticleIndex | None:
-    """The live build if it matches ``want`` and is whole; None means rebuild."""
+    slot: Path, article: Article, want: dict[str, Any], embeddings: Embeddings
+) -> tuple[ArticleIndex | None, str]:
+    """The live build if it matches ``want`` and is whole, else None and why not:
+    "" (no index yet), "stale: ..." or "damaged: <the part and what is wrong>"."""
     try:
         current = json.loads((slot / "current.json").read_text(encoding="utf-8"))
-        if current.get("fingerprint") != want:
-            return None
-        path = slot / current["build"]
+    except FileNotFoundError:
+        if any(slot.glob("b-*/manifest.json")):
+            return None, "damaged: current.json is missing (a finished build is there)"
+        return None, ""
+    except (OSError, ValueError) as e:
+        return None, f"damaged: current.json is unreadable ({_brief(e)})"
+    if not isinstance(current, dict) or "build" not in current:
+        return None, "damaged: current.json names no build"
+    if current.get("fingerprint") != want:
+        return None, "stale: built for another article, embedder or chunking"
+    path = slot / str(current["build"])
+    try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if manifest["fingerprint"] != want or manifest["text"] != article.text:
-            return None
+            return None, "damaged: manifest.json does not match current.json"
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return None, f"damaged: {path.name}/manifest.json is missing or unreadable ({_brief(e)})"
+    try:
         vectors = np.load(path / "vectors.npy")
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-    text = manifest["text"]
-    sentences = [Sentence(i, a, b, p, c, text[a:b]) for i, (a, b, p, c) in enumerate(manifest["sentences"])]
-    chunks = [Chunk(i, a, b, tuple(s), text[a:b]) for i, a, b, s in manifest["chunks"]]
-    if vectors.shape[0] != len(sentences) or not chunks:
-        return None
-
-    from langchain_chroma import Chroma
+    except (OSError, ValueError) as e:
+        return None, f"damaged: {path.name}/vectors.npy is missing or unreadable ({_brief(e)})"
 
     try:
-        client = chroma_client if chroma_client is not None else _persistent_client(path / "chroma")
-        store = Chroma(
-            client=client,
-            collection_name=manifest["collection"],
-            embedding_function=embeddings,
-            create_collection_if_not_exists=False,
-        )
-        if client.get_collection(manifest["collection"]).count() != len(chunks):
-            return None
-    except Exception:  # chromadb raises a zoo of errors for a damaged store
-        return None
+        text = manifest["text"]
+        sentences = [
+            Sentence(i, a, b, p, c, text[a:b]) for i, (a, b, p, c) in enumerate(manifest["sentences"])
+        ]
+        chunks = [Chunk(i, a, b, tuple(s), text[a:b]) for i, a, b, s in manifest["chunks"]]
+        terms = (manifest["sentence_terms"], manifest["chunk_terms"])
+    except (KeyError, TypeError, ValueError) as e:
+        return None, f"damaged: {path.name}/manifest.json is malformed ({_brief(e)})"
+    if vectors.shape[0] != len(sentences) or not chunks or len(terms[1]) != len(chunks):
+        return None, f"damaged: {path.name}/vectors.npy does not match the manifest"
 
-    return ArticleIndex(
+    try:
+        store = open_collection(
+            _persistent_client(path / "chroma"), manifest["collection"], embeddings, chunks
+        )
+    except Exception as e:  # chromadb raises a zoo of errors for a damaged store
+        return None, f"damaged: the Chroma store {path.name}/chroma does not open ({_brief(e)})"
+
+    index = ArticleIndex(
         article=article,
         sentences=sentences,
         chunks=chunks,
         sentence_vectors=vectors,
-        sentence_terms=manifest["sentence_terms"],
-        keyword=KeywordIndex(manifest["chunk_terms"]),
+        sentence_terms=terms[0],
+        keyword=KeywordIndex(terms[1]),
         vectorstore=store,
         path=path,
         fingerprint=want,
+        store=str(path / "chroma"),
+    )
+    return index, ""
+
+
+def open_collection(client: Any, name: str, embeddings: Embeddings, chunks: list[Chunk]) -> Any:
+    """The LangChain store over collection ``name``, once it holds every chunk and
+    finds one by its own vector; raises when it does not."""
+    from langchain_chroma import Chroma
+
+    collection = client.get_collection(name)
+    if collection.count() != len(chunks):
+        raise ValueError(f"it holds {collection.count()} chunks, not {len(chunks)}")
+    # A search, not only a count: the vector segment must load and answer.
+    got = collection.get(ids=["0"], include=["embeddings"])
+    if len(got["ids"]) != 1:
+        raise ValueError("it has no chunk 0")
+    hit = collection.query(query_embeddings=[list(got["embeddings"][0])], n_results=1)
+    if not hit["distances"][0] or hit["distances"][0][0] > 1e-3:
+        raise ValueError("a chunk's own vector does not find it")
+    return Chroma(
+        client=client,
+        collection_name=name,
+        embedding_function=embeddings,
+        create_collection_if_not_exists=False,
     )

@@ -105,7 +105,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     what = "rebuilt" if bot.rebuilt else "reused"
     print(
         f"{what} index of {idx.article.name}: {len(idx.chunks)} chunks, "
-        f"{len(idx.sentences)} sentences, at {idx.path}"
+        f"{len(idx.sentences)} sentences, at {idx.store if bot.settings.chroma_url else idx.path}"
     )
     return 0
 

@@ -86,6 +86,7 @@ class Engine:
                 chunking,
                 key=key,
                 progress=progress,
+                chroma_url=settings.chroma_url,
             )
         except IndexBuildError as e:
             raise IndexError_(str(e)) from None

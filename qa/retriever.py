@@ -14,7 +14,9 @@ from pydantic import ConfigDict, Field
 
 from index import korean
 from index.chunking import Chunk
+from index.errors import StoreError
 from index.store import ArticleIndex
+from qa.errors import IndexError_
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,10 @@ class HybridRetriever(BaseRetriever):
         idx: ArticleIndex = self.index
         if vector is None:
             vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
-        dense = idx.dense(vector.tolist(), self.fetch_k)
+        try:
+            dense = idx.dense(vector.tolist(), self.fetch_k)
+        except StoreError as e:
+            raise IndexError_(f"{e}; ask again once it is back") from None
         kw = idx.keyword.scores(korean.tokens(query))
         if context_terms:
             kw = kw + 0.5 * idx.keyword.scores(context_terms)

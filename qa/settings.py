@@ -41,6 +41,9 @@ class Settings:
     article: Path | None = None
     #: Where indexes live (one folder per article).
     index_dir: Path = field(default_factory=default_index_dir)
+    #: A Chroma server (``http://host:8000``, started with ``chroma run``) that keeps the
+    #: indexes instead of ``index_dir``, shared by every process and machine that uses it.
+    chroma_url: str = ""
     #: ``e5`` (bundled multilingual-e5-small) or ``st:<sentence-transformers model or folder>``.
     embeddings: str = "e5"
     #: ``auto`` (the LLM when installed, else extractive), ``extractive`` or ``llm``.
@@ -101,6 +104,8 @@ class Settings:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
         if self.llm_state_cache_mb < 0:
             raise ConfigError(f"llm_state_cache_mb must be 0 or more; got {self.llm_state_cache_mb!r}")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ConfigError(f"chroma_url must start with http:// or https://; got {self.chroma_url!r}")
         if self.fetch_k < self.top_k:
             raise ConfigError(f"fetch_k ({self.fetch_k}) must be at least top_k ({self.top_k})")
 

@@ -45,6 +45,15 @@ def test_index_reports_rebuilt_then_reused(tmp_path, small_article):
     assert first.stdout.startswith("rebuilt index of festival.txt")
     second = qa("index", str(small_article), index_dir=tmp_path)
     assert second.stdout.startswith("reused index of festival.txt")
+    manifest = next(tmp_path.glob("*/b-*/manifest.json"))
+    manifest.write_text(manifest.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    third = qa("index", str(small_article), index_dir=tmp_path)
+    assert third.returncode == 0, third.stderr
+    assert third.stdout.startswith("rebuilt index of festival.txt")
+    # index.store's warning, on stderr: the broken part named, in one line.
+    warning = [ln for ln in third.stderr.splitlines() if "damaged" in ln]
+    assert len(warning) == 1 and "manifest.json" in warning[0] and "rebuilding it" in warning[0]
+    assert "Traceback" not in third.stderr
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,64 +58,202 @@ def test_changed_article_or_settings_rebuild(tmp_path, emb):
     assert built and third.fingerprint["chunking"]["max_chars"] == 200
 
 
-def test_damaged_index_is_rebuilt_not_served(tmp_path, emb):
-    a = Article.from_text(SMALL_ARTICLE, "festival.txt")
-    first, _ = _open(a, tmp_path, emb)
-    (first.path / "vectors.npy").write_bytes(b"garbage")
-    second, built = _open(a, tmp_path, emb)
-    assert built and second.path != first.path
-    current = json.loads((second.path.parent / "current.json").read_text())
-    assert current["build"] == second.path.name
-
-
+# A child that builds ``festival.txt`` (from argv[2]) into argv[1] and stops, printing
+# "AT <point>", at one moment of the build, where the test kills it with SIGKILL.
 _CRASHING_BUILD = textwrap.dedent(
     """
-    import sys, time
+    import os, shutil, sys, time
     from pathlib import Path
+    import chromadb.api.models.Collection as collection
     from index import Article, E5Embeddings, open_index
+    import index.store
 
-    root, text = Path(sys.argv[1]), Path(sys.argv[2]).read_text(encoding="utf-8")
+    root, text, point = Path(sys.argv[1]), Path(sys.argv[2]).read_text(encoding="utf-8"), sys.argv[3]
     emb = E5Embeddings()
+
+    def stop(at):
+        if at == point:
+            print("AT", at, flush=True)
+            time.sleep(600)
 
     def progress(done, total):
         if done > 0:
-            print("BUILDING", flush=True)
-            time.sleep(600)
+            stop("embedding")
 
+    real_add, real_replace, real_rmtree = collection.Collection.add, os.replace, shutil.rmtree
+
+    def add(self, *a, **kw):
+        real_add(self, *a, **kw)
+        stop("chroma")  # the records are in Chroma; its files are not closed
+
+    def replace(src, dst):
+        stop({"manifest.json": "manifest", "current.json": "swap"}.get(Path(dst).name))
+        real_replace(src, dst)
+
+    def rmtree(path, **kw):
+        stop("cleanup")  # current.json already names the new build
+        real_rmtree(path, **kw)
+
+    collection.Collection.add, os.replace, shutil.rmtree = add, replace, rmtree
     open_index(Article.from_text(text, "festival.txt"), root, emb, emb.model_id,
                key="festival", progress=progress)
+    print("FINISHED", flush=True)
     """
 )
 
+KILL_POINTS = ["embedding", "chroma", "manifest", "swap", "cleanup"]
 
-def test_killed_build_leaves_old_index_serving(tmp_path, emb):
-    old = Article.from_text(SMALL_ARTICLE, "festival.txt")
-    live, _ = _open(old, tmp_path, emb)
-    new_text = tmp_path / "new.txt"
-    new_text.write_text(SMALL_ARTICLE.replace("45만명", "99만명"), encoding="utf-8")
 
+def _kill_at(point: str, root: Path, article_file: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CRASHING_BUILD, str(tmp_path), str(new_text)],
+        [sys.executable, "-c", _CRASHING_BUILD, str(root), str(article_file), point],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "BUILDING"
+        assert proc.stdout.readline().strip() == f"AT {point}"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
 
-    # The half-written build is on disk but not live: the old article still serves.
-    builds = sorted(p.name for p in live.path.parent.glob("b-*"))
-    assert len(builds) == 2
-    again, built = _open(old, tmp_path, emb)
-    assert not built and again.path == live.path
-    assert "45만명" in again.article.text
-    # Asking for the new article builds it cleanly and clears the leftovers.
-    fresh, built = _open(Article.from_text(new_text.read_text(), "festival.txt"), tmp_path, emb)
-    assert built and [p.name for p in fresh.path.parent.glob("b-*")] == [fresh.path.name]
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_kill_9_at_any_moment_then_restart_serves_a_whole_index(tmp_path, emb, point):
+    old = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    live, _ = _open(old, tmp_path, emb)
+    new_file = tmp_path / "new.txt"
+    new_file.write_text(SMALL_ARTICLE.replace("45만명", "99만명"), encoding="utf-8")
+    new = Article.from_text(new_file.read_text(encoding="utf-8"), "festival.txt")
+
+    _kill_at(point, tmp_path, new_file)
+
+    q = emb.embed_query("방문객은 몇 명으로 예상되나요?")
+    if point != "cleanup":
+        # The new build was not made live: the old article still serves, whole.
+        again, built = _open(old, tmp_path, emb)
+        assert not built and again.path == live.path
+        assert "45만명" in again.chunks[again.dense(q, 1)[0][0]].text
+    # A restart asking for the new article serves it whole: built now, or (killed
+    # after it went live) the build the child finished.
+    fresh, built = _open(new, tmp_path, emb)
+    assert built == (point != "cleanup")
+    assert len(fresh.chunks) == len(live.chunks) and len(fresh.sentences) == len(live.sentences)
+    assert "99만명" in fresh.chunks[fresh.dense(q, 1)[0][0]].text
+    if built:  # and it cleared what the killed build left
+        assert [p.name for p in fresh.path.parent.glob("b-*")] == [fresh.path.name]
+        assert not list(fresh.path.parent.glob(".*.tmp"))
+
+
+# Two processes open one empty index directory at the same moment (each waits for
+# "go" on stdin once its models are loaded); each prints whether it built.
+_RACING_OPEN = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from index import Article, E5Embeddings, open_index
+
+    root, text = Path(sys.argv[1]), Path(sys.argv[2]).read_text(encoding="utf-8")
+    emb = E5Embeddings()
+    emb.embed_query("warm up")
+    calls = []
+    print("READY", flush=True)
+    sys.stdin.readline()
+    index, built = open_index(Article.from_text(text, "festival.txt"), root, emb, emb.model_id,
+                              key="festival", progress=lambda done, total: calls.append(done))
+    top = index.chunks[index.dense(emb.embed_query("셔틀버스 간격"), 1)[0][0]].text
+    print(json.dumps({"built": built, "path": str(index.path), "embedded": len(calls), "top": top}))
+    """
+)
+
+
+def test_two_processes_on_one_empty_dir_build_once_and_both_answer(tmp_path, small_article):
+    root = tmp_path / "index"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACING_OPEN, str(root), str(small_article)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [p.communicate(timeout=300)[0] for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    assert sorted(r["built"] for r in results) == [False, True]
+    assert sorted(r["embedded"] > 0 for r in results) == [False, True]  # one embedded, once
+    assert results[0]["path"] == results[1]["path"]
+    assert all("10분 간격" in r["top"] for r in results)
+
+
+def _part(build: Path, pattern: str) -> Path:
+    return next(build.glob(pattern))
+
+
+# (what is damaged, how, the part the warning names)
+DAMAGE = [
+    ("current.json", "truncate", "current.json"),
+    ("current.json", "delete", "current.json"),
+    ("manifest.json", "truncate", "manifest.json"),
+    ("manifest.json", "delete", "manifest.json"),
+    ("vectors.npy", "truncate", "vectors.npy"),
+    ("chroma/chroma.sqlite3", "truncate", "chroma"),
+    ("chroma/chroma.sqlite3", "delete", "chroma"),
+    ("chroma", "delete", "chroma"),
+]
+
+
+@pytest.mark.parametrize("part, how, named", DAMAGE, ids=[f"{p}-{h}" for p, h, _ in DAMAGE])
+def test_damaged_part_gives_a_warning_and_a_rebuild(tmp_path, emb, caplog, part, how, named):
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    a = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    first, _ = _open(a, tmp_path, emb)
+    target = first.path.parent / part if part == "current.json" else first.path / part
+    if how == "delete":
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    else:
+        with open(target, "r+b") as fh:
+            fh.truncate(target.stat().st_size // 3)
+    SharedSystemClient.clear_system_cache()  # as a restarted process: no Chroma client kept open
+
+    with caplog.at_level("WARNING", logger="index.store"):
+        second, built = _open(a, tmp_path, emb)
+    assert built and second.path != first.path
+    assert second.rebuilt_because.startswith("damaged") and named in second.rebuilt_because
+    assert any(named in r.getMessage() and "rebuilding" in r.getMessage() for r in caplog.records)
+    q = emb.embed_query("셔틀버스는 몇 분 간격으로 다니나요?")
+    assert "10분 간격" in second.chunks[second.dense(q, 1)[0][0]].text
+    third, built = _open(a, tmp_path, emb)  # and the rebuilt one is reused
+    assert not built and third.path == second.path
+
+
+def test_deleted_vector_segment_still_answers_the_same(tmp_path, emb):
+    """Chroma rebuilds its HNSW segment from its own log when the segment files go;
+    the probe on open checks the store still finds a chunk by its vector."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    a = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    first, _ = _open(a, tmp_path, emb)
+    q = emb.embed_query("셔틀버스는 몇 분 간격으로 다니나요?")
+    before = first.dense(q, 3)
+    segment = _part(first.path, "chroma/*-*")
+    shutil.rmtree(segment)
+    SharedSystemClient.clear_system_cache()
+    again, built = _open(a, tmp_path, emb)
+    assert not built
+    assert [c for c, _ in again.dense(q, 3)] == [c for c, _ in before]
 
 
 @pytest.mark.parametrize(

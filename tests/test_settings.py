@@ -12,6 +12,7 @@ def test_from_env_reads_qa_variables():
             "QA_INDEX_DIR": "/tmp/x",
             "QA_TOP_K": "5",
             "QA_ARTICLE": "a.txt",
+            "QA_CHROMA_URL": "http://chroma.internal:8000",
             "UNRELATED": "1",
         }
     )
@@ -19,6 +20,7 @@ def test_from_env_reads_qa_variables():
     assert s.index_dir == Path("/tmp/x")
     assert s.top_k == 5
     assert s.article == Path("a.txt")
+    assert s.chroma_url == "http://chroma.internal:8000"
 
 
 def test_llamas_extra_buffer_types_are_auto_unless_set():
@@ -40,6 +42,7 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_TOP_K": "0"}, "top_k must be at least 1"),
         ({"QA_TOP_K": "20", "QA_FETCH_K": "5"}, "fetch_k"),
         ({"QA_LLM_EXTRA_BUFTS": "no"}, "llm_extra_bufts must be one of auto, on, off; got 'no'"),
+        ({"QA_CHROMA_URL": "chroma.internal:8000"}, "chroma_url must start with http:// or https://"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):
