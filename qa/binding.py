@@ -10,7 +10,9 @@ answer only when
 - the clause (or list item, or parenthesis) holding that value also names
   something the question names, so the value belongs to the question's subject;
 - the noun phrase holding the value in the evidence has no qualifier that the
-  answer drops and the question does not already give.
+  answer drops and the question does not already give;
+- a phrase of several nouns it writes is written so in the evidence: "음성
+  반송파 주파수" cut to "음성 주파수" names a thing the article does not.
 
 Anything else answers with the evidence sentence instead: a longer answer,
 never a wrong one.
@@ -50,6 +52,8 @@ def unbound(answer: str, question: str, evidence: str) -> str | None:
     word the answer adds to the question) must each be bound.
     """
     asked = set(_content(question, frame=False))
+    if phrase := _invented_phrase(answer, evidence, asked):
+        return f"the evidence never writes {phrase!r}"
     named_by_question = asked | _stems(question)
     said = _tagged(answer)
     value = [(t, tag) for t, tag in dict.fromkeys(said) if t not in asked]
@@ -141,3 +145,72 @@ def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> s
             return form
         j -= 1
     return ""
+
+
+def _runs(toks: tuple[korean.Token, ...]) -> list[list[korean.Token]]:
+    """Maximal runs of noun-phrase tokens, each token at most a space from the one before."""
+    runs: list[list[korean.Token]] = []
+    for tok in toks:
+        if tok[1] in _PHRASE or tok[1] == "SO":  # SO: the hyphen of "휘도-색차"
+            last = runs[-1][-1] if runs and runs[-1] else None
+            if last is not None and tok[2] - (last[2] + last[3]) <= 1:
+                runs[-1].append(tok)
+            else:
+                runs.append([tok])
+        else:
+            runs.append([])
+    return [r for r in runs if sum(t[1] in _CONTENT for t in r) >= 2]
+
+
+def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
+    """A phrase of two or more nouns in ``answer`` that ``evidence`` never writes, or ''.
+    Phrases of the question's own words are the restating check's to judge.
+
+    Matched without spaces, or as a run of the evidence's words where a
+    genitive "의" may sit between them ("몽골 중앙은행 티카드" for "몽골
+    중앙은행의 티카드")."""
+    flat = "".join(evidence.split()).lower()
+    forms = [f.lower() for f, tag, _, _ in korean._tokenize(evidence) if tag != "JKG"]
+    for run in _runs(korean._tokenize(answer)):
+        if all(t[0].lower() in asked for t in run if t[1] in _CONTENT):
+            continue
+        text = answer[run[0][2] : run[-1][2] + run[-1][3]]
+        if "".join(text.split()).lower() in flat:
+            continue
+        words = [t[0].lower() for t in run]
+        if any(forms[k : k + len(words)] == words for k in range(len(forms) - len(words) + 1)):
+            continue
+        return text
+    return ""
+
+
+def article_term(answer: str, evidence: str) -> str | None:
+    """The article's own term with its gloss, when ``answer`` is only the gloss.
+
+    For a Korean question the model sometimes answers with the Latin gloss in
+    parentheses ("luminance-chrominance encoding system"); the reader asked in
+    Korean and the article names the thing in Korean just before it: "휘도-색차
+    부호화 시스템 (luminance-chrominance encoding system)".
+    """
+    gloss = answer.strip().rstrip(".")
+    if not gloss or not gloss.isascii() or not re.search(r"[A-Za-z]", gloss):
+        return None
+    toks = korean._tokenize(evidence)
+    for k, (_, tag, start, _) in enumerate(toks):
+        if tag != "SSO" or k == 0:
+            continue
+        close = next((j for j in range(k + 1, len(toks)) if toks[j][1] == "SSC"), None)
+        if close is None or close == k + 1:
+            continue
+        inside = evidence[toks[k + 1][2] : toks[close - 1][2] + toks[close - 1][3]]
+        if inside.strip().lower() != gloss.lower():
+            continue
+        j = k
+        while j > 0 and (toks[j - 1][1] in _PHRASE or toks[j - 1][1] == "SO"):
+            if toks[j][2] - (toks[j - 1][2] + toks[j - 1][3]) > 1:
+                break
+            j -= 1
+        if j == k or not re.search(r"[가-힣]", evidence[toks[j][2] : start]):
+            return None
+        return evidence[toks[j][2] : toks[close][2] + 1]
+    return None

@@ -28,7 +28,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
 from qa import models, romanize
-from qa.binding import unbound
+from qa.binding import article_term, unbound
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError
 from qa.llamacpp import LlamaCppChat
@@ -291,6 +291,8 @@ class LLMWriter(Runnable[State, State]):
         evidence = evidence_texts(state)
         # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
         shown = romanize_names(text, evidence) if q.language == "en" else text
+        if q.language == "ko":  # a Latin gloss alone is shown with the article's Korean term
+            shown = next((t for e in evidence if (t := article_term(shown, e))), shown)
         # A bare value ("70%") is in no language, so in any; a Korean question may be
         # answered with a Latin name the evidence writes ("T-Card").
         written = written_language(shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.binding import unbound
+from qa.binding import article_term, unbound
 
 MINERALS = (
     "몽골은 세계 10대 자원부국으로 희토류(세계 매장량 16% 보유), 구리(2위), 형석(3위), 금, 철, 아연 등 "
@@ -12,6 +12,12 @@ MINERALS = (
 )
 DRAFT = "강정호는 2006년 현대 유니콘스의 1순위 지명을 받아 입단하였다."
 CTO = "구현모 대표는 몽골 국가 최고기술경영자(CTO)로 위촉됐다."
+NTSC = "정확한 음성 반송파 주파수의 결정이 필드 재생 빈도의 선택보다 우선이었다."
+TCARD = "N2N 사업계약으로 한국의 BC카드 결제 단말기에서 몽골 중앙은행의 티카드(T-Card)를 이용할 수 있게 된다."
+LUMA = (
+    "NTSC는 조지 발렌시(Georges Valensi)가 개발한 "
+    "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)을 사용한다."
+)
 SIGNING = (
     "울란바토르 몽골 중앙은행에서 진행된 이번 사업계약 체결에는 BC카드 최원석 사장과 "
     "몽골 중앙은행 락바수랭 뱌드란 총재가 참석했다."
@@ -36,6 +42,11 @@ SIGNING = (
         ("락바수랭 뱌드란 총재입니다.", "몽골 중앙은행 총재는 누구인가요?", SIGNING, True),
         # a value the evidence does not hold at all
         ("하나은행", "BC카드 사장은 누구인가요?", SIGNING, False),
+        # a phrase of nouns the evidence never writes: a word cut from its middle, two names glued
+        ("음성 주파수.", "필드 재생 빈도보다 먼저 정해진 것은?", NTSC, False),
+        ("음성 반송파 주파수의 결정", "필드 재생 빈도보다 먼저 정해진 것은?", NTSC, True),
+        ("BC카드 카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, False),
+        ("몽골 중앙은행 티카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, True),
         # nothing of its own to bind: judged by the restating check, not here
         ("BC카드 사장입니다.", "BC카드 사장은 누구인가요?", SIGNING, True),
     ],
@@ -43,3 +54,23 @@ SIGNING = (
 def test_binding_table(answer: str, question: str, evidence: str, bound: bool) -> None:
     why = unbound(answer, question, evidence)
     assert (why is None) is bound, why
+
+
+@pytest.mark.parametrize(
+    ("answer", "evidence", "shown"),
+    [
+        ("T-Card", TCARD, "티카드(T-Card)"),
+        (
+            "luminance-chrominance encoding system",
+            LUMA,
+            "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)",
+        ),
+        ("Georges Valensi", LUMA, "조지 발렌시(Georges Valensi)"),
+        ("BC카드", TCARD, None),  # not a gloss
+        ("ATM", TCARD, None),  # Latin, but no parenthesis explains it
+    ],
+)
+def test_a_latin_gloss_alone_is_shown_with_the_articles_term(
+    answer: str, evidence: str, shown: str | None
+) -> None:
+    assert article_term(answer, evidence) == shown

@@ -168,7 +168,8 @@ def test_a_full_follow_up_is_asked_alone_and_may_name_a_latin_name(scripted):
     bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
     a = bot.ask("그 계약으로 한국에서 이용할 수 있게 되는 몽골 카드는 무엇인가요?")
     assert a.meta["followup"] and "Previous question" not in human_text(chat.prompts[-1])
-    assert (a.mode, a.text) == ("llm", "T-Card")  # Latin, but copied from the evidence
+    # Latin, copied from the evidence's gloss: shown with the article's Korean term
+    assert (a.mode, a.text) == ("llm", "티카드(T-Card)")
 
 
 def test_a_bare_value_is_in_no_language_so_in_any(scripted):
