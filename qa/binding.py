@@ -148,10 +148,13 @@ def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> s
 
 
 def _runs(toks: tuple[korean.Token, ...]) -> list[list[korean.Token]]:
-    """Maximal runs of noun-phrase tokens, each token at most a space from the one before."""
+    """Maximal runs of noun-phrase tokens, each token at most a space from the one before.
+
+    A number ends a run: "세계 2위" for "구리(2위)" in a list of world reserves
+    is a paraphrase, and numbers have their own check (``qa.support``)."""
     runs: list[list[korean.Token]] = []
     for tok in toks:
-        if tok[1] in _PHRASE or tok[1] == "SO":  # SO: the hyphen of "휘도-색차"
+        if (tok[1] in _PHRASE and tok[1] not in ("SN", "NR")) or tok[1] == "SO":  # SO: "휘도-색차"
             last = runs[-1][-1] if runs and runs[-1] else None
             if last is not None and tok[2] - (last[2] + last[3]) <= 1:
                 runs[-1].append(tok)

@@ -29,7 +29,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from index import korean
 from qa import models, romanize
 from qa.binding import article_term, unbound
-from qa.chain import State, refuse, write_extractive
+from qa.chain import State, write_extractive
 from qa.errors import ModelError
 from qa.llamacpp import LlamaCppChat
 from qa.settings import Settings
@@ -216,8 +216,10 @@ class LLMWriter(Runnable[State, State]):
     ``mode="llm"`` when every number and name in it is in the evidence and it
     adds something from the evidence to the question; otherwise the
     extractive answer, with the reason in ``meta["fallback"]``.
-    When the model says the evidence does not answer, the answer is a refusal
-    (``meta["llm_declined"]``).
+    When the model says the evidence does not answer, the answer is the
+    extractive one too (``meta["llm_declined"]``): whether the article answers
+    is the fitted decision's call (``qa.decide``), taken before the model is
+    asked, and a 1.5B model's "not in the evidence" is as often a miss.
     """
 
     def __init__(self, model: BaseChatModel, *, label: str = "", strict: bool = True) -> None:
@@ -280,9 +282,10 @@ class LLMWriter(Runnable[State, State]):
         q = state.query
         assert q is not None
         if DECLINE in text or DECLINE.replace("_", " ") in text:
-            state.found, state.reason = False, "the LLM found no answer in the evidence"
-            refuse(state)
-            self._meta(state, text, usage, llm_declined=True)
+            write_extractive(state)
+            self._meta(
+                state, text, usage, fallback="the LLM found no answer in the evidence", llm_declined=True
+            )
             return
         if not text:
             return self._fallback(state, "the LLM wrote nothing", text, usage)

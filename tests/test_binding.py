@@ -47,6 +47,7 @@ SIGNING = (
         ("음성 반송파 주파수의 결정", "필드 재생 빈도보다 먼저 정해진 것은?", NTSC, True),
         ("BC카드 카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, False),
         ("몽골 중앙은행 티카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, True),
+        ("구리는 세계 2위입니다.", "구리는요?", MINERALS, True),  # a number ends a phrase
         # nothing of its own to bind: judged by the restating check, not here
         ("BC카드 사장입니다.", "BC카드 사장은 누구인가요?", SIGNING, True),
     ],
