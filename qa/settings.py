@@ -85,8 +85,9 @@ class Settings:
     llm_worker: bool = True
     #: Seconds the worker may take over one answer before it is killed and replaced
     #: (the answer falls back to the extractive one); also the longest an answer waits
-    #: for a worker that is starting.
-    llm_deadline: float = 30.0
+    #: for a worker that is starting. It is there for hangs, not slow answers: an answer
+    #: takes 2-7 s here, and up to 35 s with the two cores shared by five busy processes.
+    llm_deadline: float = 120.0
 
     def __post_init__(self) -> None:
         if self.answerer not in ANSWERERS:

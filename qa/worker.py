@@ -186,10 +186,10 @@ class Worker:
             if conn.poll(max(0.0, end - time.monotonic())):
                 return tuple(conn.recv())
         except (EOFError, OSError):
+            self._kill(proc)  # dead or dying: make sure, and let no answer take it for alive
             try:
                 code = proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self._kill(proc)
                 code = None
             raise WorkerError(f"the LLM worker {_ended(code)} {during}") from None
         self._kill(proc)
@@ -207,6 +207,10 @@ class Worker:
 
     def _kill(self, proc: subprocess.Popen[bytes]) -> None:
         """Kill the worker; the supervisor starts a new one."""
+        with self._changed:
+            # Until the supervisor has seen it die, the next answer must not take it for alive.
+            if proc is self._proc and self._state == "ready":
+                self._state = "starting"
         with contextlib.suppress(OSError):
             proc.kill()
 
@@ -214,6 +218,7 @@ class Worker:
         end = time.monotonic() + timeout
         with self._changed:
             while True:
+                # (poll() says None while the supervisor waits for the process: the state says more.)
                 if self._state == "ready" and self._proc is not None and self._proc.poll() is None:
                     return True
                 if self._state == "down" or self._closing:
@@ -338,7 +343,7 @@ class WorkerChat(BaseChatModel):
     state_dir: str | None = None
     state_cache_mb: int = 256
     extra_bufts: str = "auto"
-    deadline: float = 30.0
+    deadline: float = 120.0
 
     @property
     def _llm_type(self) -> str:

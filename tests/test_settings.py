@@ -27,7 +27,7 @@ def test_llamas_extra_buffer_types_are_auto_unless_set():
 
 
 def test_the_llm_runs_in_a_worker_with_a_deadline_unless_set():
-    assert (Settings().llm_worker, Settings().llm_deadline) == (True, 30.0)
+    assert (Settings().llm_worker, Settings().llm_deadline) == (True, 120.0)
     s = Settings.from_env({"QA_LLM_WORKER": "off", "QA_LLM_DEADLINE": "2.5"})
     assert (s.llm_worker, s.llm_deadline) == (False, 2.5)
     assert Settings.from_env({"QA_LLM_WORKER": "On"}).llm_worker is True

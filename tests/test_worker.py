@@ -104,7 +104,8 @@ def test_a_stream_left_unread_stops_the_worker_writing_and_keeps_it(llm_settings
     chat, _ = chat_model(llm_settings.with_(llm_max_tokens=48))
     worker = worker_of(llm_settings)
     pid = worker.pid
-    request = {"request": render(["한빛시는 축제에 관람객 12만명이 다녀갔다고 밝혔다."], "Count to 40.", "en")}
+    evidence = ["한빛시는 축제에 관람객 12만명이 다녀갔다고 밝혔다."]
+    request = {"request": render(evidence, "Count to 40.", "en")}
     stream = (PROMPT | chat).stream(request)
     next(stream)
     stream.close()  # a browser tab closed mid-answer
