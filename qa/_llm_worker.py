@@ -77,10 +77,13 @@ def main(fd: str, parent: str, spec_json: str) -> None:
 
 
 def _stream(conn: Connection, chat: Any, messages: Any, params: dict[str, Any]) -> None:
+    t0 = time.perf_counter()
     stop = params.pop("stop", None)
     chat = chat.model_copy(update=params)
     with contextlib.closing(chat._stream(messages, stop=stop)) as chunks:
         for chunk in chunks:
+            if chunk.message.usage_metadata is not None:  # the last: how long it took here
+                chunk.message.response_metadata["worker_seconds"] = time.perf_counter() - t0
             conn.send(("chunk", chunk))
             if conn.poll() and conn.recv()[0] == "cancel":
                 break

@@ -186,6 +186,23 @@ def unavailable(settings: Settings) -> str | None:
     return None
 
 
+def start_worker(settings: Settings) -> None:
+    """Start the process's LLM worker for these settings now, if they use one, so that the
+    model loads there while this process opens the index (:func:`writer_for` then waits)."""
+    if settings.answerer == "extractive" or settings.llm_base_url or not settings.llm_worker:
+        return
+    if unavailable(settings):
+        return
+    try:
+        model, _ = chat_model(settings)
+    except ModelError:
+        return  # writer_for says why
+    from qa.worker import WorkerChat
+
+    if isinstance(model, WorkerChat):
+        model.worker  # noqa: B018 (started by being looked up)
+
+
 def writer_for(settings: Settings) -> tuple[LLMWriter | None, str]:
     """The writer ``settings.answerer`` asks for: an :class:`LLMWriter`, or ``None`` for the
     extractive writer together with the reason.

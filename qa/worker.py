@@ -237,6 +237,15 @@ class Worker:
             self._changed.notify_all()
 
     def _supervise(self) -> None:
+        try:
+            self._run()
+        except Exception as e:  # a bug here must not leave answers waiting for a worker
+            log.exception("the LLM worker's supervisor failed")
+            self._set("down", f"its supervisor failed: {type(e).__name__}: {e}")
+            if self._proc is not None:
+                self._kill(self._proc)
+
+    def _run(self) -> None:
         started_once = False
         delay = BACKOFF[0]
         while not self._closing:
