@@ -147,3 +147,13 @@ def test_no_worker_outlives_its_parent(real_llm, end):
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_the_worker_is_the_default_and_in_process_an_option(llm_settings):
+    from qa.llamacpp import LlamaCppChat
+
+    worker_chat, label = chat_model(llm_settings)
+    assert isinstance(worker_chat, WorkerChat) and label.startswith("llama.cpp:")
+    assert worker_chat.deadline == llm_settings.llm_deadline
+    in_process, _ = chat_model(llm_settings.with_(llm_worker=False))
+    assert isinstance(in_process, LlamaCppChat)  # built, not loaded: that waits for its first use
