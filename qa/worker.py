@@ -85,6 +85,19 @@ def _ended(code: int | None) -> str:
     return f"exited with status {code}"
 
 
+def _alive(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the process still runs. ``Popen.poll()`` cannot say while another thread
+    waits for it (it answers "running"); ``waitid`` with WNOWAIT looks without reaping."""
+    if proc.returncode is not None:
+        return False
+    if not hasattr(os, "waitid"):
+        return proc.poll() is None
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:  # reaped already
+        return False
+
+
 class Worker:
     """One llama.cpp model in a supervised child process; answers queue for it.
 
@@ -115,7 +128,7 @@ class Worker:
     def pid(self) -> int | None:
         """The running worker's process id (``None`` while none runs)."""
         proc = self._proc
-        return proc.pid if proc is not None and proc.poll() is None and self._state == "ready" else None
+        return proc.pid if proc is not None and self._state == "ready" and _alive(proc) else None
 
     def wait_started(self, timeout: float = STARTUP) -> None:
         """Wait until the worker is ready; :class:`ModelError` saying why when it cannot start."""
@@ -160,7 +173,7 @@ class Worker:
                     self._expect(message, "end")
                     return
             finally:
-                if not done and proc.poll() is None:
+                if not done and _alive(proc):
                     self._cancel(proc, conn, end)
 
     def _cancel(self, proc: subprocess.Popen[bytes], conn: Connection, end: float) -> None:
@@ -218,8 +231,7 @@ class Worker:
         end = time.monotonic() + timeout
         with self._changed:
             while True:
-                # (poll() says None while the supervisor waits for the process: the state says more.)
-                if self._state == "ready" and self._proc is not None and self._proc.poll() is None:
+                if self._state == "ready" and self._proc is not None and _alive(self._proc):
                     return True
                 if self._state == "down" or self._closing:
                     return False
