@@ -86,7 +86,7 @@ class Settings:
     #: Seconds the worker may take over one answer before it is killed and replaced
     #: (the answer falls back to the extractive one); also the longest an answer waits
     #: for a worker that is starting. It is there for hangs, not slow answers: an answer
-    #: takes 2-7 s here, and up to 35 s with the two cores shared by five busy processes.
+    #: takes 2-7 s here, but took up to 100 s at a load average of 8 on the two cores.
     llm_deadline: float = 120.0
 
     def __post_init__(self) -> None:
