@@ -67,6 +67,10 @@ class Engine:
         self.settings = settings
         #: Seconds spent loading each part, for benchmarks and logs.
         self.load_timings: dict[str, float] = {}
+        if settings.answerer != "extractive":
+            from qa import llm
+
+            llm.start_worker(settings)  # the model loads in its process while this one opens the index
         t = time.perf_counter()
         try:
             self.embeddings, embedder_id = shared_embeddings(settings.embeddings, settings.threads)
@@ -96,7 +100,7 @@ class Engine:
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=settings.top_k, fetch_k=settings.fetch_k
         )
-        # The LLM (when used) loads here, once per process, so no question waits for it.
+        # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
         writer, self.answerer_note = _writer(settings)
         self.load_timings["writer"] = time.perf_counter() - t

@@ -25,3 +25,8 @@ class ConfigError(QAError, ValueError):
 
 class ModelError(QAError):
     """A model is missing, corrupt, or its server cannot be reached."""
+
+
+class WorkerError(ModelError):
+    """The LLM's worker process crashed, was killed, hung past its deadline or is not
+    running; the answer in hand falls back to the extractive one, and a new worker starts."""

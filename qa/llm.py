@@ -7,8 +7,10 @@ unsupported number or name sends the answer back to the extractive writer.
 
 Two backends plug into the same LangChain chat-model seam:
 
-- :class:`qa.llamacpp.LlamaCppChat`: a GGUF file run in-process by llama.cpp
-  (by default the bundled Qwen2.5-Coder-1.5B-Instruct, see :mod:`qa.models`);
+- :class:`qa.worker.WorkerChat`: a GGUF file run by llama.cpp in a supervised
+  worker process (by default the bundled Qwen2.5-Coder-1.5B-Instruct, see
+  :mod:`qa.models`), or :class:`qa.llamacpp.LlamaCppChat`, the same in-process
+  (``Settings.llm_worker`` off);
 - ``langchain_openai.ChatOpenAI``: any OpenAI-compatible server (vLLM,
   Ollama, LM Studio, llama.cpp's server), when ``Settings.llm_base_url`` is set.
 """
@@ -30,7 +32,7 @@ from index import korean
 from qa import models, romanize
 from qa.binding import article_term, unbound
 from qa.chain import State, write_extractive
-from qa.errors import ModelError
+from qa.errors import ModelError, WorkerError
 from qa.llamacpp import LlamaCppChat
 from qa.settings import Settings
 from qa.support import adds_to, unsupported
@@ -157,16 +159,20 @@ def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
         if settings.llm_model
         else models.bundled_model(settings.llm_model_dir)
     )
-    chat = LlamaCppChat(
-        model_path=str(path),
-        n_ctx=settings.llm_context,
-        n_threads=settings.llm_threads,
-        max_tokens=settings.llm_max_tokens,
-        state_dir=str(settings.llm_model_dir or models.default_model_dir()),
-        state_cache_mb=settings.llm_state_cache_mb,
-        extra_bufts=settings.llm_extra_bufts,
-    )
-    return chat, f"llama.cpp:{path.name}"
+    fields: dict[str, Any] = {
+        "model_path": str(path),
+        "n_ctx": settings.llm_context,
+        "n_threads": settings.llm_threads,
+        "max_tokens": settings.llm_max_tokens,
+        "state_dir": str(settings.llm_model_dir or models.default_model_dir()),
+        "state_cache_mb": settings.llm_state_cache_mb,
+        "extra_bufts": settings.llm_extra_bufts,
+    }
+    if not settings.llm_worker:
+        return LlamaCppChat(**fields), f"llama.cpp:{path.name}"
+    from qa.worker import WorkerChat
+
+    return WorkerChat(**fields, deadline=settings.llm_deadline), f"llama.cpp:{path.name}"
 
 
 def unavailable(settings: Settings) -> str | None:
@@ -178,6 +184,23 @@ def unavailable(settings: Settings) -> str | None:
     if settings.llm_model is None and not models.parts_installed():
         return "the bundled model's parts are not installed"
     return None
+
+
+def start_worker(settings: Settings) -> None:
+    """Start the process's LLM worker for these settings now, if they use one, so that the
+    model loads there while this process opens the index (:func:`writer_for` then waits)."""
+    if settings.answerer == "extractive" or settings.llm_base_url or not settings.llm_worker:
+        return
+    if unavailable(settings):
+        return
+    try:
+        model, _ = chat_model(settings)
+    except ModelError:
+        return  # writer_for says why
+    from qa.worker import WorkerChat
+
+    if isinstance(model, WorkerChat):
+        model.worker  # noqa: B018 (started by being looked up)
 
 
 def writer_for(settings: Settings) -> tuple[LLMWriter | None, str]:
@@ -232,8 +255,9 @@ class LLMWriter(Runnable[State, State]):
         """Load the model and evaluate the fixed prompt once, so the first question pays for neither."""
         warm_up = {"request": render([], "ok?", "en")}
         try:
-            if isinstance(self.model, LlamaCppChat):
-                self.model.warm(PROMPT.format_messages(**warm_up))
+            warm = getattr(self.model, "warm", None)  # llama.cpp, in a worker or in-process
+            if warm is not None:
+                warm(PROMPT.format_messages(**warm_up))
             else:  # a server: one token, which also shows that it answers
                 (PROMPT | self.model.bind(extra_body={"max_tokens": 1})).invoke(warm_up)
         except ModelError:
@@ -271,6 +295,9 @@ class LLMWriter(Runnable[State, State]):
                 elif not DECLINE.startswith("".join(pieces).strip()[: len(DECLINE)]):
                     streaming = True
                     yield "".join(pieces).lstrip()
+        except WorkerError as e:  # a crash or a hang: this answer only, in every mode
+            self._fallback(state, str(e), "".join(pieces).strip(), usage)
+            return
         except Exception as e:
             if self.strict:
                 raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e

@@ -82,6 +82,15 @@ class Settings:
     llm_extra_bufts: str = "auto"
     #: Seconds to wait for an LLM server.
     llm_timeout: int = 60
+    #: Run llama.cpp in a worker process (:mod:`qa.worker`), so that a crash, a hang or an
+    #: out-of-memory kill costs one answer (it falls back to the extractive one), not the
+    #: process; off runs it in this process.
+    llm_worker: bool = True
+    #: Seconds the worker may take over one answer before it is killed and replaced
+    #: (the answer falls back to the extractive one); also the longest an answer waits
+    #: for a worker that is starting. It is there for hangs, not slow answers: an answer
+    #: takes 2-7 s here, but took up to 100 s at a load average of 8 on the two cores.
+    llm_deadline: float = 120.0
 
     def __post_init__(self) -> None:
         if self.answerer not in ANSWERERS:
@@ -102,6 +111,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        if not self.llm_deadline > 0:
+            raise ConfigError(f"llm_deadline must be more than 0 seconds; got {self.llm_deadline!r}")
         if self.llm_state_cache_mb < 0:
             raise ConfigError(f"llm_state_cache_mb must be 0 or more; got {self.llm_state_cache_mb!r}")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
@@ -136,4 +147,17 @@ def _parse(name: str, kind: object, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ConfigError(f"QA_{name.upper()} must be a whole number; got {raw!r}") from None
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"QA_{name.upper()} must be a number; got {raw!r}") from None
+    if kind == "bool":
+        if raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ConfigError(f"QA_{name.upper()} must be on or off; got {raw!r}")
     return raw
+
+
+_TRUE = frozenset({"on", "1", "true", "yes"})
+_FALSE = frozenset({"off", "0", "false", "no"})

@@ -36,7 +36,8 @@ def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(index_root: Path) -> Settings:
-    return Settings(index_dir=index_root, answerer="extractive")
+    # The machine may be shared with other work: a slow LLM answer must not pass for a hung worker.
+    return Settings(index_dir=index_root, answerer="extractive", llm_deadline=600)
 
 
 @pytest.fixture

@@ -28,6 +28,13 @@ def test_llamas_extra_buffer_types_are_auto_unless_set():
     assert Settings.from_env({"QA_LLM_EXTRA_BUFTS": "off"}).llm_extra_bufts == "off"
 
 
+def test_the_llm_runs_in_a_worker_with_a_deadline_unless_set():
+    assert (Settings().llm_worker, Settings().llm_deadline) == (True, 120.0)
+    s = Settings.from_env({"QA_LLM_WORKER": "off", "QA_LLM_DEADLINE": "2.5"})
+    assert (s.llm_worker, s.llm_deadline) == (False, 2.5)
+    assert Settings.from_env({"QA_LLM_WORKER": "On"}).llm_worker is True
+
+
 def test_overrides_win_over_env_and_none_is_ignored():
     s = Settings.from_env({"QA_ANSWERER": "llm"}, answerer="extractive", index_dir=None)
     assert s.answerer == "extractive"
@@ -43,6 +50,9 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_TOP_K": "20", "QA_FETCH_K": "5"}, "fetch_k"),
         ({"QA_LLM_EXTRA_BUFTS": "no"}, "llm_extra_bufts must be one of auto, on, off; got 'no'"),
         ({"QA_CHROMA_URL": "chroma.internal:8000"}, "chroma_url must start with http:// or https://"),
+        ({"QA_LLM_WORKER": "maybe"}, "QA_LLM_WORKER must be on or off; got 'maybe'"),
+        ({"QA_LLM_DEADLINE": "soon"}, "QA_LLM_DEADLINE must be a number; got 'soon'"),
+        ({"QA_LLM_DEADLINE": "0"}, "llm_deadline must be more than 0 seconds; got 0.0"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):
