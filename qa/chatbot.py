@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,8 @@ class Chatbot:
     ``article`` is a path to a UTF-8 text file (default: ``settings.article``
     or the bundled article). The index is built on first use and reused while
     the article and settings are unchanged. Each chatbot has its own
-    conversation; models and indexes are shared within the process.
+    conversation (``history``: one to continue, another chatbot's ``.history``);
+    models and indexes are shared within the process.
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Chatbot:
         *,
         settings: Settings | None = None,
         progress: Progress | None = None,
+        history: Sequence[Turn] = (),
     ) -> None:
         settings = settings or Settings.from_env()
         if article is not None:
@@ -76,7 +78,7 @@ class Chatbot:
         from qa.engine import engine
 
         self._engine: Engine = engine(settings, progress)
-        self._history: list[Turn] = []
+        self._history: list[Turn] = list(history)[-HISTORY_TURNS:]
         self._lock = threading.Lock()
 
     @property

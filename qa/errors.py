@@ -25,3 +25,7 @@ class ConfigError(QAError, ValueError):
 
 class ModelError(QAError):
     """A model is missing, corrupt, or its server cannot be reached."""
+
+
+class LimitError(QAError):
+    """A bound of the server is reached (uploads per session, or in all); the message says which."""
