@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from qa import Answer, Chatbot, QuestionError, Settings, Source
+from tests.bad_inputs import GOOD_FACT, GOOD_QUESTION, NEVER, QUESTIONS, ids
 
 pytestmark = pytest.mark.slow
 
@@ -134,6 +135,20 @@ def test_concurrent_chatbots_answer_their_own_questions(bot_factory):
 def test_bad_questions_get_clear_errors(bot_factory, question, message):
     with pytest.raises(QuestionError, match=message):
         bot_factory().ask(question)
+
+
+@pytest.mark.parametrize("name, question, error", QUESTIONS, ids=ids(QUESTIONS))
+def test_odd_and_bad_questions(bot_factory, name, question, error):
+    bot = bot_factory()
+    if error is not None:
+        with pytest.raises(QuestionError, match=error):
+            bot.ask(question)
+    else:
+        a = bot.ask(question)
+        assert a.text and not any(bad in a.text for bad in NEVER), a.text
+        assert a.found or a.mode == "refusal"
+    # Nothing is lost: the same chatbot answers a good question from its article.
+    assert GOOD_FACT in bot.ask(GOOD_QUESTION).text
 
 
 def test_a_question_at_the_limit_is_answered(bot_factory):
