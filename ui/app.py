@@ -144,7 +144,7 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
             return gr.skip(), render.status(str(e), "error"), s
         return [], render.status(f"이제 묻는 기사 · Now asking about: {s.article.name}"), s
 
-    def upload(
+    def panel_upload(
         path: str | None,
         session: Session | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
@@ -296,7 +296,7 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
         chat.clear(clear, [state], [chat, box, state], **ui_only)
         article.input(select, [article, state], [chat, status, state], **ui_only)
         upload_box.upload(
-            upload,
+            panel_upload,
             [upload_box, state],
             [upload_box, article, chat, status, state],
             show_progress_on=[upload_box],
