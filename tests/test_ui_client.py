@@ -30,7 +30,10 @@ from tests.bad_inputs import (
 pytestmark = pytest.mark.slow
 
 AUTH = ("reader", "s3cret-pw")
-LONG_ARTICLE = Path(__file__).resolve().parents[1] / "eval" / "articles" / "long_report.txt"
+ARTICLES = [
+    Path(__file__).resolve().parents[1] / "eval" / "articles" / f"{n}.txt"
+    for n in ("battery_plant", "city_festival")
+]
 
 
 def free_port() -> int:
@@ -213,8 +216,9 @@ def test_an_answer_completes_while_an_upload_indexes(served, tmp_path):
     from gradio_client import handle_file
     from gradio_client.utils import Status
 
-    text = (LONG_ARTICLE.read_text(encoding="utf-8") + f"\n(사본 {uuid.uuid4().hex})\n") * 2
-    path = tmp_path / "long_report.txt"
+    # Two articles in one file (~15,000 characters): seconds of indexing, new every run.
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in ARTICLES) + f"\n(사본 {uuid.uuid4().hex})\n"
+    path = tmp_path / "two_articles.txt"
     path.write_text(text, encoding="utf-8")
     uploader, asker = client(served[0]), client(served[0])
     job = uploader.submit(handle_file(str(path)), api_name="/upload")
@@ -226,4 +230,4 @@ def test_an_answer_completes_while_an_upload_indexes(served, tmp_path):
     assert GOOD_FACT in a["text"]
     assert not job.done(), "the upload finished first: the answer may have waited for it"
     info = job.result(timeout=600)
-    assert info["article"] == "long_report.txt" and info["sentences"] > 100
+    assert info["article"] == "two_articles.txt" and info["sentences"] > 100
