@@ -21,6 +21,11 @@ def test_from_env_reads_qa_variables():
     assert s.article == Path("a.txt")
 
 
+def test_serving_bounds_come_from_the_environment():
+    s = Settings.from_env({"QA_MAX_ARTICLES": "4", "QA_MAX_SESSION_UPLOADS": "2", "QA_MAX_UPLOADS": "9"})
+    assert (s.max_articles, s.max_session_uploads, s.max_uploads) == (4, 2, 9)
+
+
 def test_llamas_extra_buffer_types_are_auto_unless_set():
     assert Settings().llm_extra_bufts == "auto"
     assert Settings.from_env({"QA_LLM_EXTRA_BUFTS": "off"}).llm_extra_bufts == "off"
@@ -40,6 +45,8 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_TOP_K": "0"}, "top_k must be at least 1"),
         ({"QA_TOP_K": "20", "QA_FETCH_K": "5"}, "fetch_k"),
         ({"QA_LLM_EXTRA_BUFTS": "no"}, "llm_extra_bufts must be one of auto, on, off; got 'no'"),
+        ({"QA_MAX_ARTICLES": "0"}, "max_articles must be at least 1"),
+        ({"QA_MAX_UPLOADS": "many"}, "QA_MAX_UPLOADS must be a whole number"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):
