@@ -1,9 +1,9 @@
 """``python -m bench.uploads``: memory of one ``qa serve`` as uploaded articles pile up.
 
-Uploads ``--uploads`` different articles (default 50) through ``gradio_client``'s
-``/upload``, each from its own session as separate readers would, asks one
-question about each, and prints the server's resident memory (with its Kiwi
-helper) after the first upload and every tenth. The articles are the three
+Opens ``--uploads`` sessions (default 50), each asking one question, then
+uploads one different article from each through ``gradio_client``'s
+``/upload`` and asks about it, printing the server's resident memory (with its
+Kiwi helper) after the first upload and every tenth. The articles are the three
 short ones of ``eval/articles`` and the shipped one, each with a line that
 makes its text (so its index) new.
 
@@ -47,18 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     ):
         Client(url, verbose=False).predict(SOURCES[2][1], api_name="/ask")
         base = rss_mb(pid)
-        sessions = []  # kept open, as readers who stay
+        # The sessions first, each asking once: what Gradio keeps per session is then
+        # paid before the uploads, and the figures below are the uploads' own.
+        sessions = []
+        for _ in range(args.uploads):
+            c = Client(url, verbose=False)
+            c.predict(SOURCES[2][1], api_name="/ask")
+            sessions.append(c)
+        with_sessions = rss_mb(pid)
+        print(f"  {args.uploads} sessions, no upload yet  RSS {with_sessions:>6.0f} MB", flush=True)
         t0 = time.monotonic()
-        for i in range(args.uploads):
+        for i, c in enumerate(sessions):
             src, question = SOURCES[i % len(SOURCES)]
             path = Path(tmp) / f"article{i:02d}.txt"
             path.write_text(src.read_text(encoding="utf-8") + f"\n(사본 {i})\n", encoding="utf-8")
-            c = Client(url, verbose=False)
             info = c.predict(handle_file(str(path)), api_name="/upload")
             answer = c.predict(question, api_name="/ask")
             if info["article"] != path.name or answer["article"] != path.name:
                 raise SystemExit(f"bench: upload {i} answered from {answer['article']!r}")
-            sessions.append(c)
             if i == 0 or (i + 1) % 10 == 0:
                 rows.append((i + 1, rss_mb(pid), time.monotonic() - t0))
                 print(
@@ -68,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         peak = peak_rss_mb(pid)
     one = rows[0][1]
     last_n, last, _ = rows[-1]
-    print(f"server RSS before any upload      {base:>6.0f} MB")
+    print(f"server RSS, one session           {base:>6.0f} MB")
+    print(f"server RSS, {len(sessions)} sessions, no upload  {with_sessions:>6.0f} MB")
     print(f"server RSS after one upload       {one:>6.0f} MB")
     print(
         f"server RSS after {last_n} uploads       {last:>6.0f} MB  "
