@@ -88,8 +88,10 @@ def test_uploads_are_bounded_per_session_and_in_all(tmp_path):
         three.add(stored[3], "d.txt")
     assert len(uploads) == 3 and three.article.name == "kt_mongolia.txt"  # the refusal changed nothing
     one.close()  # a session that ends lets go of its uploads (b; a is still two's)
+    one.close()  # Gradio may drop it twice (closed, then expired): still counted once
     three.add(stored[3], "d.txt")
     assert FACT in three.ask(QUESTION).text and len(uploads) == 3
+    assert one.choices() == [("kt_mongolia.txt (기본 · default)", "bundled")]
 
 
 def test_a_session_keeps_its_conversation_not_an_index(tmp_path):

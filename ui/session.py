@@ -160,10 +160,13 @@ class Session:
         return bot
 
     def close(self) -> None:
-        """The session ends: let go of its uploads."""
-        for key in self.articles:
-            if key != BUNDLED:
-                self.uploads.release(key)
+        """The session ends: let go of its uploads (once, however often it is called)."""
+        with self._lock:
+            keys = [k for k in self.articles if k != BUNDLED]
+            self.articles = {BUNDLED: self.articles[BUNDLED]}
+            self.current = BUNDLED
+        for key in keys:
+            self.uploads.release(key)
 
 
 def display_name(name: str) -> str:
