@@ -7,7 +7,15 @@
 """
 
 from qa.chatbot import Chatbot
-from qa.errors import ArticleError, ConfigError, IndexError_, ModelError, QAError, QuestionError
+from qa.errors import (
+    ArticleError,
+    ConfigError,
+    IndexError_,
+    LimitError,
+    ModelError,
+    QAError,
+    QuestionError,
+)
 from qa.settings import Settings, bundled_article
 from qa.types import Answer, Source
 
@@ -17,6 +25,7 @@ __all__ = [
     "Chatbot",
     "ConfigError",
     "IndexError_",
+    "LimitError",
     "ModelError",
     "QAError",
     "QuestionError",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,17 +28,33 @@ __all__ = ["Chatbot", "bundled_article", "check_question"]
 HISTORY_TURNS = 8
 
 
+#: A str holds a surrogate only alone: text decoded with errors="surrogateescape", or broken UTF-16.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_question(question: object, limit: int) -> str:
-    """The question, stripped, or a :class:`QuestionError` saying what is wrong with it."""
+    """The question, stripped and with control characters made spaces, or a
+    :class:`QuestionError` saying what is wrong with it."""
     if not isinstance(question, str):
         raise QuestionError(f"a question must be text; got {type(question).__name__}")
+    if _SURROGATE.search(question):
+        raise QuestionError(
+            "the question holds bytes that are not text (lone surrogates: it was not valid UTF-8); "
+            "retype it, or send it as UTF-8"
+        )
     q = question.strip()
-    if not q:
-        raise QuestionError("the question is empty; type a question about the article")
-    if len(q) > limit:
+    if len(q) > limit:  # before the work below, on up to a megabyte of text
         raise QuestionError(
             f"the question is {len(q):,} characters long; the limit is {limit:,}. "
             "Ask about one thing at a time."
+        )
+    # Terminal escapes, NULs and the like carry no meaning and must not reach a helper's pipe.
+    q = "".join(" " if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in q).strip()
+    if not q or all(unicodedata.category(c)[0] in "CZ" for c in q):
+        raise QuestionError("the question is empty; type a question about the article")
+    if not any(unicodedata.category(c)[0] in "LN" for c in q):
+        raise QuestionError(
+            "the question has no words, only symbols, emoji or punctuation; ask about the article in words"
         )
     return q
 
@@ -56,7 +74,8 @@ class Chatbot:
     ``article`` is a path to a UTF-8 text file (default: ``settings.article``
     or the bundled article). The index is built on first use and reused while
     the article and settings are unchanged. Each chatbot has its own
-    conversation; models and indexes are shared within the process.
+    conversation (``history``: one to continue, another chatbot's ``.history``);
+    models and indexes are shared within the process.
     """
 
     def __init__(
@@ -65,6 +84,7 @@ class Chatbot:
         *,
         settings: Settings | None = None,
         progress: Progress | None = None,
+        history: Sequence[Turn] = (),
     ) -> None:
         settings = settings or Settings.from_env()
         if article is not None:
@@ -76,7 +96,7 @@ class Chatbot:
         from qa.engine import engine
 
         self._engine: Engine = engine(settings, progress)
-        self._history: list[Turn] = []
+        self._history: list[Turn] = list(history)[-HISTORY_TURNS:]
         self._lock = threading.Lock()
 
     @property

@@ -76,6 +76,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    # A line that is not UTF-8 reaches check_question (as lone surrogates) and gets its
+    # message there, instead of ending the chat with a UnicodeDecodeError.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="surrogateescape")
     bot = _chatbot(args)
     print(f"Asking about {bot.index.article.name}. Empty line or Ctrl-D to quit, /reset to forget.")
     while True:

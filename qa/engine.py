@@ -7,8 +7,11 @@ Kiwi in the background, so the imports here overlap that load.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +29,8 @@ from qa.retriever import HybridRetriever
 from qa.settings import Settings, bundled_article
 
 Progress = Callable[[int, int], None]
+
+log = logging.getLogger(__name__)
 
 
 def _article(settings: Settings) -> tuple[Article, str]:
@@ -115,17 +120,127 @@ class Engine:
         )
 
 
-_engines: dict[tuple[object, ...], Engine] = {}
-_engines_lock = threading.Lock()
+class _Engines:
+    """The process's engines: the ``max_articles`` most recently used are kept, older ones
+    dropped (a chatbot still holding one keeps using it), and an engine no one holds any
+    more gives back its Chroma store's memory (~4 MB for a short article).
+
+    Building an engine (indexing an article) holds only that article's lock, so a question
+    about an engine already built never waits for another article's indexing.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._recent: OrderedDict[tuple[object, ...], Engine] = OrderedDict()
+        # Engines dropped from ``_recent`` that a chatbot still holds: found again, not rebuilt.
+        self._held: weakref.WeakValueDictionary[tuple[object, ...], Engine] = weakref.WeakValueDictionary()
+        self._building: dict[tuple[object, ...], threading.Lock] = {}
+        self._builds = 0
+        self._released: list[str] = []  # Chroma folders of engines gone, to let go of
+
+    def get(self, key: tuple[object, ...], limit: int, build: Callable[[], Engine]) -> Engine:
+        eng = self._lookup(key, limit)
+        if eng is not None:
+            return eng
+        with self._lock:
+            build_lock = self._building.setdefault(key, threading.Lock())
+        with build_lock:
+            eng = self._lookup(key, limit)
+            if eng is not None:
+                return eng
+            with self._lock:
+                self._builds += 1
+            try:
+                eng = build()
+            finally:
+                with self._lock:
+                    self._builds -= 1
+            path = _chroma_folder(eng)
+            if path is not None:
+                weakref.finalize(eng, self._released.append, path).atexit = False
+            with self._lock:
+                self._building.pop(key, None)
+                self._remember(key, eng, limit)
+        return eng
+
+    def _lookup(self, key: tuple[object, ...], limit: int) -> Engine | None:
+        with self._lock:
+            eng = self._recent.get(key) or self._held.get(key)
+            if eng is not None:
+                self._remember(key, eng, limit)
+            else:
+                self._release_unheld()
+            return eng
+
+    def _remember(self, key: tuple[object, ...], eng: Engine, limit: int) -> None:
+        self._recent[key] = eng
+        self._recent.move_to_end(key)
+        self._held[key] = eng
+        while len(self._recent) > limit:
+            self._recent.popitem(last=False)
+        self._release_unheld()
+
+    def _release_unheld(self) -> None:
+        # Only while nothing is being built: a build may be opening the very store
+        # (Chroma shares one store per folder within a process) that a gone engine used.
+        if self._builds or not self._released:
+            return
+        live = {_chroma_folder(e) for e in self._held.values()}
+        while self._released:
+            path = self._released.pop()
+            if path not in live:  # else the engine using it now lets go of it in its turn
+                _release_chroma(path)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._recent)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._recent.clear()
+
+
+def _chroma_folder(eng: Engine) -> str | None:
+    """The folder of the engine's own embedded Chroma store (None for a Chroma server)."""
+    client = getattr(eng.index.vectorstore, "_client", None)
+    settings = getattr(client, "get_settings", lambda: None)()
+    if settings is None or not getattr(settings, "is_persistent", False):
+        return None
+    return str(settings.persist_directory)
+
+
+def _release_chroma(path: str) -> None:
+    """Stop the embedded Chroma store kept for ``path``.
+
+    Chroma keeps one store per folder for the life of the process, counted by the
+    clients opened on it; opening an index opens several that are never closed, so
+    their count never reaches zero. Once no engine uses the folder, stop it here.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        system = SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # a store that fails to stop is still dropped
+            log.warning("stopping the Chroma store at %s failed", path, exc_info=True)
+
+
+_engines = _Engines()
+
+#: Settings that shape how the process serves, not what an engine is.
+_SERVING_FIELDS = ("max_articles", "max_uploads", "max_session_uploads")
 
 
 def engine(settings: Settings, progress: Progress | None = None) -> Engine:
-    """The engine for these settings, built once per process and shared by chatbots."""
+    """The engine for these settings, built once per process and shared by chatbots.
+
+    At most ``settings.max_articles`` engines are kept for later chatbots, the least
+    recently used dropped first; a chatbot that holds one keeps it.
+    """
     article, key = _article(settings)
-    cache_key = (article.sha256, key, dataclasses.astuple(settings))
-    with _engines_lock:
-        eng = _engines.get(cache_key)
-        if eng is None:
-            eng = Engine(settings, article, key, progress)
-            _engines[cache_key] = eng
-        return eng
+    shape = settings.with_(**{f: getattr(Settings, f) for f in _SERVING_FIELDS})
+    cache_key = (article.sha256, key, dataclasses.astuple(shape))
+    return _engines.get(cache_key, settings.max_articles, lambda: Engine(settings, article, key, progress))

@@ -30,3 +30,7 @@ class ModelError(QAError):
 class WorkerError(ModelError):
     """The LLM's worker process crashed, was killed, hung past its deadline or is not
     running; the answer in hand falls back to the extractive one, and a new worker starts."""
+
+
+class LimitError(QAError):
+    """A bound of the server is reached (uploads per session, or in all); the message says which."""

@@ -91,6 +91,12 @@ class Settings:
     #: for a worker that is starting. It is there for hangs, not slow answers: an answer
     #: takes 2-7 s here, but took up to 100 s at a load average of 8 on the two cores.
     llm_deadline: float = 120.0
+    #: Articles whose engine (index, retriever, chain) stays loaded for new chatbots; the least
+    #: recently used beyond this are dropped (~4 MB each for a short article).
+    max_articles: int = 16
+    #: Web chat: uploads one session may add, and uploaded articles all live sessions may hold.
+    max_session_uploads: int = 10
+    max_uploads: int = 200
 
     def __post_init__(self) -> None:
         if self.answerer not in ANSWERERS:
@@ -108,6 +114,9 @@ class Settings:
             "llm_context",
             "llm_max_tokens",
             "llm_timeout",
+            "max_articles",
+            "max_session_uploads",
+            "max_uploads",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from qa import Answer, Chatbot, QuestionError, Settings, Source
+from tests.bad_inputs import GOOD_FACT, GOOD_QUESTION, NEVER, QUESTIONS, ids
 
 pytestmark = pytest.mark.slow
 
@@ -127,13 +128,23 @@ def test_concurrent_chatbots_answer_their_own_questions(bot_factory):
         assert fact in results[key].text
 
 
-@pytest.mark.parametrize(
-    "question, message",
-    [("", "empty"), ("   \n\t ", "empty"), ("가" * 2001, "2,001 characters"), (None, "must be text")],
-)
-def test_bad_questions_get_clear_errors(bot_factory, question, message):
-    with pytest.raises(QuestionError, match=message):
-        bot_factory().ask(question)
+def test_a_question_that_is_not_text_gets_a_clear_error(bot_factory):
+    with pytest.raises(QuestionError, match="must be text"):
+        bot_factory().ask(None)
+
+
+@pytest.mark.parametrize("name, question, error", QUESTIONS, ids=ids(QUESTIONS))
+def test_odd_and_bad_questions(bot_factory, name, question, error):
+    bot = bot_factory()
+    if error is not None:
+        with pytest.raises(QuestionError, match=error):
+            bot.ask(question)
+    else:
+        a = bot.ask(question)
+        assert a.text and not any(bad in a.text for bad in NEVER), a.text
+        assert a.found or a.mode == "refusal"
+    # Nothing is lost: the same chatbot answers a good question from its article.
+    assert GOOD_FACT in bot.ask(GOOD_QUESTION).text
 
 
 def test_a_question_at_the_limit_is_answered(bot_factory):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bad_inputs import GOOD_FACT, GOOD_QUESTION, NEVER, QUESTIONS, UPLOADS, ids
+
 pytestmark = pytest.mark.slow
 
 
@@ -56,21 +58,11 @@ def test_index_reports_rebuilt_then_reused(tmp_path, small_article):
     assert "Traceback" not in third.stderr
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (("ask", "   "), "the question is empty"),
-        (("ask", "--article", "/no/such/file.txt", "hi"), "no article file"),
-        (("index", "BINARY"), "looks like a binary file"),
-    ],
-)
-def test_user_mistakes_are_one_clear_line(tmp_path, args, message):
-    binary = tmp_path / "photo.txt"
-    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    args = tuple(str(binary) if a == "BINARY" else a for a in args)
-    r = qa(*args, index_dir=tmp_path)
+def test_a_missing_article_is_one_clear_line(tmp_path):
+    # Odd and bad questions and articles: the tables at the end of this file.
+    r = qa("ask", "--article", "/no/such/file.txt", "hi", index_dir=tmp_path)
     assert r.returncode == 2
-    assert r.stderr.strip().startswith("qa: error:") and message in r.stderr
+    assert r.stderr.strip().startswith("qa: error:") and "no article file" in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
@@ -116,3 +108,86 @@ def test_help_everywhere(index_root):
     for args in ((), ("ask",), ("chat",), ("index",), ("eval",)):
         r = qa(*args, "--help", index_dir=index_root)
         assert r.returncode == 0 and "usage: qa" in r.stdout
+
+
+# --- odd and bad input (tests/bad_inputs.py) ------------------------------------------
+
+#: Rows the chat cannot take as one line: an empty line ends it, a line break splits it.
+ASK_ONLY = {"empty", "spaces", "line-breaks"}
+
+
+@pytest.fixture(scope="module")
+def chat_transcript(index_root) -> list[str]:
+    """One ``qa chat`` fed every odd question, each followed by a good one; the output of
+    each line (stdout and stderr, in order), split at the prompt."""
+    lines = []
+    for name, question, _ in QUESTIONS:
+        if name not in ASK_ONLY:
+            lines += [question, GOOD_QUESTION]
+    # A lone surrogate goes in as the bytes a broken encoder writes: not UTF-8.
+    stdin = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(index_root),
+        "QA_ANSWERER": "extractive",
+        "PYTHONUNBUFFERED": "1",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "qa", "chat"],
+        input=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        timeout=300,
+    )
+    out = r.stdout.decode("utf-8", "replace")
+    assert r.returncode == 0 and "Traceback" not in out, out[-3000:]
+    segments = out.split("> ")[1:]
+    assert len(segments) == len(lines) + 1, out[-3000:]  # the last prompt meets the end of input
+    return segments
+
+
+CHAT_ROWS = [row for row in QUESTIONS if row[0] not in ASK_ONLY]
+
+
+@pytest.mark.parametrize("name, question, error", CHAT_ROWS, ids=ids(CHAT_ROWS))
+def test_chat_odd_and_bad_questions(chat_transcript, name, question, error):
+    i = 2 * ids(CHAT_ROWS).index(name)
+    said, then = chat_transcript[i], chat_transcript[i + 1]
+    if error is not None:
+        assert said.startswith("qa: ") and error in said, said
+    else:
+        assert "qa: " not in said and said.strip(), said
+        assert not any(bad in said for bad in NEVER), said
+    assert GOOD_FACT in then.splitlines()[0], then  # the next question answers as before
+
+
+ASK_ROWS = [row for row in QUESTIONS if row[0] in ASK_ONLY or row[0] in ("100000-chars", "lone-surrogate")]
+
+
+@pytest.mark.parametrize("name, question, error", ASK_ROWS, ids=ids(ASK_ROWS))
+def test_ask_odd_and_bad_questions(index_root, name, question, error):
+    env = {**os.environ, "QA_INDEX_DIR": str(index_root), "QA_ANSWERER": "extractive"}
+    # argv as bytes: a lone surrogate arrives as a shell passes bytes that are not UTF-8
+    argv = [sys.executable.encode(), b"-m", b"qa", b"ask", question.encode("utf-8", "surrogatepass")]
+    r = subprocess.run(argv, capture_output=True, env=env, timeout=300)
+    out, err = r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err
+    if error is not None:
+        assert r.returncode == 2 and err.startswith("qa: error:") and error in err, err
+        assert len(err.strip().splitlines()) == 1
+    else:
+        assert r.returncode == 0 and out.strip(), err
+
+
+FILE_ROWS = [row for row in UPLOADS if row[3] is not None and row[0] != "wrong-suffix"]
+
+
+@pytest.mark.parametrize("name, filename, data, error", FILE_ROWS, ids=ids(FILE_ROWS))
+def test_index_bad_articles(tmp_path, name, filename, data, error):
+    path = tmp_path / filename
+    path.write_bytes(data)
+    r = qa("index", str(path), index_dir=tmp_path / "index")
+    assert r.returncode == 2, r.stdout
+    assert r.stderr.startswith("qa: error:") and error in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

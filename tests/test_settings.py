@@ -23,6 +23,11 @@ def test_from_env_reads_qa_variables():
     assert s.chroma_url == "http://chroma.internal:8000"
 
 
+def test_serving_bounds_come_from_the_environment():
+    s = Settings.from_env({"QA_MAX_ARTICLES": "4", "QA_MAX_SESSION_UPLOADS": "2", "QA_MAX_UPLOADS": "9"})
+    assert (s.max_articles, s.max_session_uploads, s.max_uploads) == (4, 2, 9)
+
+
 def test_llamas_extra_buffer_types_are_auto_unless_set():
     assert Settings().llm_extra_bufts == "auto"
     assert Settings.from_env({"QA_LLM_EXTRA_BUFTS": "off"}).llm_extra_bufts == "off"
@@ -53,6 +58,8 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_LLM_WORKER": "maybe"}, "QA_LLM_WORKER must be on or off; got 'maybe'"),
         ({"QA_LLM_DEADLINE": "soon"}, "QA_LLM_DEADLINE must be a number; got 'soon'"),
         ({"QA_LLM_DEADLINE": "0"}, "llm_deadline must be more than 0 seconds; got 0.0"),
+        ({"QA_MAX_ARTICLES": "0"}, "max_articles must be at least 1"),
+        ({"QA_MAX_UPLOADS": "many"}, "QA_MAX_UPLOADS must be a whole number"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):

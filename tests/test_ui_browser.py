@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from qa import Settings
+from tests.bad_inputs import INJECTED_ARTICLE, INJECTED_FACT, INJECTED_QUESTION
 
 pytestmark = pytest.mark.slow
 
@@ -211,3 +212,28 @@ def test_upload_an_article_then_ask_about_it(context, server, settings, small_ar
     page.get_by_role("option", name="kt_mongolia.txt (기본 · default)").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=user]').length === 0")
     assert "70%" in ask(page, "티카드는 몽골 국민 몇 퍼센트가 쓰나요?", typed=False).inner_text()
+
+
+def test_html_and_scripts_in_questions_and_articles_stay_text(context, server):
+    page = open_chat(context, server)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.evaluate("window.qaPwned = false")
+    hostile = (
+        '<script>window.qaPwned = true</script><img src=x onerror="window.qaPwned = true"> BC카드 사장은?'
+    )
+    answer = ask(page, hostile, typed=False)
+    assert "qa-final" in answer.get_attribute("class")  # an answer or a decline, not an error
+    assert user_messages(page)[-1] == hostile  # shown as the text it is
+
+    bad = upload(page, "empty.txt", b"")
+    assert "is empty" in bad.inner_text() and "qa-status-error" in bad.get_attribute("class")
+    status = upload(page, '<img src=x onerror="alert(1)">.txt', INJECTED_ARTICLE.encode())
+    page.wait_for_function("document.querySelector('#qa-status .qa-status-ok') !== null")
+    assert "src=x onerror=" in status.inner_text()  # the name as text (Gradio drops its < >)
+    reply = ask(page, INJECTED_QUESTION, typed=False)
+    assert INJECTED_FACT in reply.locator(".qa-text").inner_text()
+    assert "해킹됨" not in reply.locator(".qa-text").inner_text()
+    page.wait_for_timeout(300)  # give any handler that slipped through its chance to run
+    assert page.evaluate("window.qaPwned") is False and dialogs == []
+    assert page.locator("#qa-chat script, #qa-chat img[src=x], #qa-status img").count() == 0

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.bad_inputs import (
+    GOOD_FACT,
+    GOOD_QUESTION,
+    INJECTED_ARTICLE,
+    INJECTED_FACT,
+    INJECTED_QUESTION,
+    NEVER,
+    QUESTIONS,
+    UPLOADS,
+    ids,
+)
+
 pytestmark = pytest.mark.slow
 
 AUTH = ("reader", "s3cret-pw")
+ARTICLES = [
+    Path(__file__).resolve().parents[1] / "eval" / "articles" / f"{n}.txt"
+    for n in ("battery_plant", "city_festival")
+]
 
 
 def free_port() -> int:
@@ -50,6 +69,21 @@ def client(url: str):
     return Client(url, auth=AUTH, verbose=False)
 
 
+def raw_call(url: str, api: str, body: str) -> tuple[str, str]:
+    """POST a JSON body as it is to Gradio's HTTP API (``/gradio_api/call/<api>``), logged
+    in; the last event of the reply and its data."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=120) as h:
+        h.post("login", data={"username": AUTH[0], "password": AUTH[1]}).raise_for_status()
+        r = h.post(f"gradio_api/call/{api}", content=body, headers={"content-type": "application/json"})
+        r.raise_for_status()
+        reply = h.get(f"gradio_api/call/{api}/{r.json()['event_id']}").text
+    events = [ln[len("event: ") :] for ln in reply.splitlines() if ln.startswith("event: ")]
+    data = [ln[len("data: ") :] for ln in reply.splitlines() if ln.startswith("data: ")]
+    return events[-1], data[-1]
+
+
 def test_serves_on_loopback_with_a_login(served):
     import httpx
 
@@ -82,8 +116,111 @@ def test_each_client_keeps_its_own_history(served):
     assert one.predict("그걸 쓰는 사람은 몇 퍼센트야?", api_name="/ask")["found"] is False
 
 
-def test_a_user_mistake_comes_back_as_its_message(served):
+# --- odd and bad input through /ask and /upload (tests/bad_inputs.py) -------------------
+
+
+@pytest.mark.parametrize("name, question, error", QUESTIONS, ids=ids(QUESTIONS))
+def test_api_odd_and_bad_questions(served, name, question, error):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="the question is empty"):
-        client(served[0]).predict("   ", api_name="/ask")
+    c = client(served[0])
+    if name == "lone-surrogate":
+        # gradio_client cannot even encode it; a browser's JSON.stringify sends it escaped.
+        event, data = raw_call(served[0], "ask", json.dumps({"data": [question]}))
+        assert event == "error" and error in data, (event, data)
+    elif error is not None:
+        with pytest.raises(AppError, match=error):
+            c.predict(question, api_name="/ask")
+    else:
+        a = c.predict(question, api_name="/ask")
+        assert a["text"] and (a["found"] or a["mode"] == "refusal"), a
+        assert not any(bad in a["text"] for bad in NEVER), a["text"]
+    assert GOOD_FACT in c.predict(GOOD_QUESTION, api_name="/ask")["text"]  # nothing lost
+
+
+#: gradio_client itself refuses a file over the server's limit, before sending it.
+CLIENT_SAYS = {"too-large": "exceeds the maximum file size of 5000000 bytes"}
+API_UPLOADS = [row for row in UPLOADS if row[3] is not None]
+
+
+@pytest.mark.parametrize("name, filename, data, error", API_UPLOADS, ids=ids(API_UPLOADS))
+def test_api_upload_bad_files(served, tmp_path, name, filename, data, error):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / filename
+    path.write_bytes(data)
+    c = client(served[0])
+    assert GOOD_FACT in c.predict(GOOD_QUESTION, api_name="/ask")["text"]
+    with pytest.raises((AppError, ValueError), match=CLIENT_SAYS.get(name, error)):
+        c.predict(handle_file(str(path)), api_name="/upload")
+    # The session still asks about its article, and its conversation is intact.
+    follow = c.predict("그는 어느 회사 사장이야?", api_name="/ask")
+    assert follow["article"] == "kt_mongolia.txt" and "BC카드" in follow["text"]
+
+
+def test_api_upload_an_article_that_gives_orders(served, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "orders.txt"
+    path.write_text(INJECTED_ARTICLE, encoding="utf-8")
+    c = client(served[0])
+    info = c.predict(handle_file(str(path)), api_name="/upload")
+    assert info["article"] == "orders.txt" and info["sentences"] >= 4
+    a = c.predict(INJECTED_QUESTION, api_name="/ask")
+    assert a["article"] == "orders.txt" and INJECTED_FACT in a["text"]
+    assert "해킹됨" not in a["text"] and "HACKED" not in a["text"]
+
+
+# --- several sessions at once ------------------------------------------------------------
+
+
+def test_two_sessions_at_once_get_their_own_follow_ups(served):
+    """The same follow-up, asked at the same moment by two sessions, is resolved by each
+    session's own first question: 70% (the T-Card) for one, 16% (rare earths) for the other."""
+    sessions = {
+        "card": ("몽골 국민 대부분이 쓰는 결제 수단은?", "70%", "16%"),
+        "mineral": ("몽골의 희토류 매장량은 어느 정도야?", "16%", "70%"),
+    }
+    got: dict[str, list[str]] = {k: [] for k in sessions}
+    start = threading.Barrier(len(sessions))
+
+    def run(key: str) -> None:
+        c = client(served[0])
+        start.wait()
+        for _ in range(3):
+            c.predict(sessions[key][0], api_name="/ask")
+            got[key].append(c.predict("그건 몇 퍼센트야?", api_name="/ask")["text"])
+            c.predict(api_name="/reset")
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    for key, (_, want, other) in sessions.items():
+        assert len(got[key]) == 3
+        assert all(want in text and other not in text for text in got[key]), got[key]
+
+
+def test_an_answer_completes_while_an_upload_indexes(served, tmp_path):
+    """Indexing has its own queue: while one session's upload is being indexed, another
+    session asks and gets its answer (before, it waited for the whole indexing)."""
+    from gradio_client import handle_file
+    from gradio_client.utils import Status
+
+    # Two articles in one file (~15,000 characters): seconds of indexing, new every run.
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in ARTICLES) + f"\n(사본 {uuid.uuid4().hex})\n"
+    path = tmp_path / "two_articles.txt"
+    path.write_text(text, encoding="utf-8")
+    uploader, asker = client(served[0]), client(served[0])
+    job = uploader.submit(handle_file(str(path)), api_name="/upload")
+    deadline = time.monotonic() + 120
+    while job.status().code not in (Status.PROCESSING, Status.PROGRESS) and not job.done():
+        assert time.monotonic() < deadline, job.status()
+        time.sleep(0.05)
+    a = asker.predict(GOOD_QUESTION, api_name="/ask")
+    assert GOOD_FACT in a["text"]
+    assert not job.done(), "the upload finished first: the answer may have waited for it"
+    info = job.result(timeout=600)
+    assert info["article"] == "two_articles.txt" and info["sentences"] > 100

@@ -120,12 +120,12 @@ def test_share_links_are_refused():
         launch(gr.Blocks(), share=True)
 
 
-def test_build_app_exposes_ask_and_reset_only(settings):
+def test_build_app_exposes_ask_reset_and_upload_only(settings):
     from ui.app import build_app
 
     app = build_app(settings)
     names = {fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"}
-    assert names == {"ask", "reset"}
+    assert names == {"ask", "reset", "upload"}
     assert app.analytics_enabled is False
 
 

@@ -20,9 +20,9 @@ from typing import Any
 import gradio as gr
 
 from index.article import MAX_ARTICLE_BYTES
-from qa import Answer, QAError, Settings
+from qa import Answer, Chatbot, IndexError_, QAError, Settings
 from ui import render
-from ui.session import Session, display_name, store_upload
+from ui.session import Session, Uploads, display_name, store_upload
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,32 @@ for (const type of ["keydown", "keypress"]) {
 CSS = render.CSS
 
 
-def _new_session(settings: Settings) -> Callable[[Session | None], Session]:
+def _new_session(settings: Settings, uploads: Uploads) -> Callable[[Session | None], Session]:
     def get(session: Session | None) -> Session:
-        return session if isinstance(session, Session) else Session(settings)
+        return session if isinstance(session, Session) else Session(settings, uploads)
 
     return get
+
+
+def _end_session(session: Session | None) -> None:
+    if isinstance(session, Session):
+        session.close()
+
+
+def _add_upload(
+    path: str, name: str, s: Session, settings: Settings, progress: Callable[[int, int], None] | None
+) -> Chatbot:
+    """Check, keep and index an uploaded file for session ``s`` (the panel's and ``/upload``'s
+    one way in). Raises :class:`qa.QAError` with a message for the person uploading."""
+    try:
+        stored = store_upload(path, name, settings.index_dir)
+        return s.add(stored, name, progress=progress)
+    except OSError as e:
+        log.exception("storing an upload failed")
+        raise IndexError_("the server could not keep the file (see its log); try again later") from e
+    finally:
+        # Gradio's own copy of the upload; ours is in the index directory.
+        Path(path).unlink(missing_ok=True)
 
 
 def build_app(settings: Settings | None = None, *, examples: Sequence[str] | None = None) -> gr.Blocks:
@@ -73,13 +94,15 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
 
     ``examples`` are clickable questions (default: :data:`EXAMPLES` for the
     bundled article, none for another). Endpoints for ``gradio_client``:
-    ``/ask`` (message -> answer as JSON, history kept per client session) and
-    ``/reset`` (forget that history).
+    ``/ask`` (message -> answer as JSON, history kept per client session),
+    ``/reset`` (forget that history) and ``/upload`` (an article file -> indexed,
+    then asked about in that session).
     """
     settings = settings or Settings.from_env()
     if examples is None:
         examples = EXAMPLES if settings.article is None else ()
-    session_of = _new_session(settings)
+    uploads = Uploads(settings.max_uploads)
+    session_of = _new_session(settings, uploads)
 
     def respond(message: str, session: Session | None) -> Iterator[tuple[Any, Any, Session]]:
         s = session_of(session)
@@ -91,8 +114,7 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
         yield "", s.messages, s
         text = ""
         try:
-            bot = s.bot()
-            for piece in bot.stream(message):
+            for piece in s.stream(message):
                 if isinstance(piece, Answer):
                     s.messages[-1] = render.answer(piece, s.article.name)
                 elif piece:
@@ -122,7 +144,7 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
             return gr.skip(), render.status(str(e), "error"), s
         return [], render.status(f"이제 묻는 기사 · Now asking about: {s.article.name}"), s
 
-    def upload(
+    def panel_upload(
         path: str | None,
         session: Session | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
@@ -135,19 +157,11 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
         def indexing(done: int, total: int) -> None:
             progress((done, total), desc="색인 중 · Indexing", unit="pieces")
 
+        progress(0, desc="색인 중 · Indexing")
         try:
-            stored = store_upload(path, name, settings.index_dir)
-            progress(0, desc="색인 중 · Indexing")
-            bot = s.add(stored, name, progress=indexing)
+            bot = _add_upload(path, name, s, settings, indexing)
         except QAError as e:
             return None, gr.skip(), gr.skip(), render.status(str(e), "error"), s
-        except OSError:
-            log.exception("storing an upload failed")
-            note = "the server could not keep the file (see its log); try again later"
-            return None, gr.skip(), gr.skip(), render.status(note, "error"), s
-        finally:
-            # Gradio's own copy of the upload; ours is in the index directory.
-            Path(path).unlink(missing_ok=True)
         idx = bot.index
         note = (
             f"{name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
@@ -164,11 +178,23 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
     def api_ask(message: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         s = session_of(session)
         try:
-            answer = s.bot().ask(message)
+            answer = s.ask(message)
         except QAError as e:
             raise gr.Error(str(e), print_exception=False) from None
         s.messages += [render.user(message), render.answer(answer, s.article.name)]
         return render.answer_json(answer, s.article.name), s
+
+    def api_upload(path: str | None, session: Session | None) -> tuple[dict[str, Any], Session]:
+        s = session_of(session)
+        if not path:
+            raise gr.Error("no file was sent; upload a UTF-8 .txt or .md article", print_exception=False)
+        name = display_name(Path(path).name)
+        try:
+            idx = _add_upload(path, name, s, settings, None).index
+        except QAError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        info = {"article": s.article.name, "passages": len(idx.chunks), "sentences": len(idx.sentences)}
+        return info, s
 
     def api_reset(session: Session | None) -> Session:
         s = session_of(session)
@@ -177,13 +203,13 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
 
     mb = MAX_ARTICLE_BYTES / 1_000_000
     with gr.Blocks(title="qa · 기사에 묻기", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
-        state = gr.State(None, time_to_live=SESSION_TTL)
+        state = gr.State(None, time_to_live=SESSION_TTL, delete_callback=_end_session)
         gr.Markdown(
             "## 기사에 묻기 · Ask the article\n"
             "한국어나 영어로 물어보세요. 모든 답에는 근거 문장이 표시됩니다. "
             "Ask in Korean or English; every answer shows the sentence it came from."
         )
-        first = Session(settings)
+        first = Session(settings, uploads)
         article = gr.Dropdown(
             choices=first.choices(),
             value=first.current,
@@ -245,10 +271,15 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
         api_answer = gr.JSON(label="answer", visible=False)
         api_ask_btn = gr.Button(visible=False)
         api_reset_btn = gr.Button(visible=False)
+        api_file = gr.File(label="article", type="filepath", visible=False)
+        api_upload_info = gr.JSON(label="uploaded", visible=False)
+        api_upload_btn = gr.Button(visible=False)
 
-        # Whatever runs the models waits in one queue: a small CPU answers one
-        # question at a time, and the models are not known to be thread-safe.
-        model: dict[str, Any] = {"concurrency_id": "qa-model", "concurrency_limit": 1}
+        # Two queues, one job at a time each: answers, and indexing uploads. A small
+        # CPU answers one question at a time; an upload's indexing (seconds to
+        # minutes) runs beside them, so no session waits for another's upload.
+        model: dict[str, Any] = {"concurrency_id": "qa-answer", "concurrency_limit": 1}
+        indexing: dict[str, Any] = {"concurrency_id": "qa-index", "concurrency_limit": 1}
         ui_only: dict[str, Any] = {"api_visibility": "private"}
         chat_io: dict[str, Any] = {
             "fn": respond,
@@ -265,15 +296,18 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
         chat.clear(clear, [state], [chat, box, state], **ui_only)
         article.input(select, [article, state], [chat, status, state], **ui_only)
         upload_box.upload(
-            upload,
+            panel_upload,
             [upload_box, state],
             [upload_box, article, chat, status, state],
             show_progress_on=[upload_box],
-            **model,
+            **indexing,
             **ui_only,
         )
         api_ask_btn.click(api_ask, [api_message, state], [api_answer, state], api_name="ask", **model)
         api_reset_btn.click(api_reset, [state], [state], api_name="reset")
+        api_upload_btn.click(
+            api_upload, [api_file, state], [api_upload_info, state], api_name="upload", **indexing
+        )
     return app
 
 

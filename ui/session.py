@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from index.article import MAX_ARTICLE_BYTES, Article, decode
 from index.errors import ArticleError as _IndexArticleError
-from qa import ArticleError, Chatbot, Settings, bundled_article
+from qa import Answer, ArticleError, Chatbot, LimitError, Settings, bundled_article
+from qa.understand import Turn
 
 Progress = Callable[[int, int], None]
 
@@ -31,20 +33,56 @@ class ArticleChoice:
         return f"{self.name} (기본 · default)" if self.path is None else self.name
 
 
-class Session:
-    """What one session holds: its articles, the current one, its chatbot and its messages.
+class Uploads:
+    """The uploaded articles that the server's live sessions hold, at most ``limit`` at once.
 
-    Lives in a ``gr.State``, so every tab and every ``gradio_client`` client
-    has its own; models and indexes are shared by the process (``qa.Chatbot``).
+    One per app, shared by its sessions; an article uploaded by several sessions counts once.
+    A session lets go of its uploads when it ends (tab closed, or idle past its time to live).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._holders: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, key: str) -> None:
+        with self._lock:
+            if key not in self._holders and len(self._holders) >= self.limit:
+                raise LimitError(
+                    f"the server holds {self.limit} uploaded articles, the most it keeps at once; "
+                    "try again later, or ask about an article already listed"
+                )
+            self._holders[key] = self._holders.get(key, 0) + 1
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            left = self._holders.pop(key, 0) - 1
+            if left > 0:
+                self._holders[key] = left
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._holders)
+
+
+class Session:
+    """What one session holds: its articles, the current one, its conversation and its messages.
+
+    Lives in a ``gr.State``, so every tab and every ``gradio_client`` client
+    has its own. It keeps the conversation, not a chatbot: each question takes
+    the article's engine from the process (``qa.Chatbot``), so an idle session
+    pins no index in memory and the process keeps only ``max_articles`` loaded.
+    """
+
+    def __init__(self, settings: Settings, uploads: Uploads | None = None) -> None:
         self.settings = settings
+        self.uploads = uploads if uploads is not None else Uploads(settings.max_uploads)
         default = Path(settings.article or bundled_article()).name
         self.articles: dict[str, ArticleChoice] = {BUNDLED: ArticleChoice(BUNDLED, default, None)}
         self.current = BUNDLED
         self.messages: list[dict[str, Any]] = []
-        self._bot: Chatbot | None = None
+        self._history: list[Turn] = []
+        self._lock = threading.Lock()
 
     @property
     def article(self) -> ArticleChoice:
@@ -54,37 +92,81 @@ class Session:
         return [(c.label, c.key) for c in self.articles.values()]
 
     def bot(self, progress: Progress | None = None) -> Chatbot:
-        """The chatbot for the current article, made on first use (it may build an index)."""
-        if self._bot is None:
-            self._bot = Chatbot(self.article.path, settings=self.settings, progress=progress)
-        return self._bot
+        """A chatbot on the current article that continues this session's conversation
+        (it may build the article's index); :meth:`stream` keeps what it adds."""
+        with self._lock:
+            path, history = self.article.path, list(self._history)
+        return Chatbot(path, settings=self.settings, progress=progress, history=history)
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """``Chatbot.stream`` on the current article, remembering the turn in this session."""
+        key = self.current
+        bot = self.bot()
+        yield from bot.stream(question)
+        with self._lock:
+            if key == self.current:  # not switched to another article meanwhile
+                self._history = bot.history
+
+    def ask(self, question: str) -> Answer:
+        answer = None
+        for piece in self.stream(question):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None
+        return answer
 
     def reset(self) -> None:
         """Forget the conversation (the chatbot's history and the messages shown)."""
-        self.messages.clear()
-        if self._bot is not None:
-            self._bot.reset()
+        with self._lock:
+            self.messages.clear()
+            self._history.clear()
 
     def select(self, key: str) -> None:
         """Switch to another of this session's articles; the conversation starts over."""
         if key not in self.articles:
             raise ArticleError(f"no article {key!r} in this session; upload it again")
-        if key != self.current:
-            self.current = key
-            self._bot = None
+        self.current = key
         self.reset()
 
     def add(self, path: Path, name: str, progress: Progress | None = None) -> Chatbot:
-        """Index an uploaded article (already stored by :func:`store_upload`) and switch to it."""
-        bot = Chatbot(path, settings=self.settings, progress=progress)
+        """Index an uploaded article (already stored by :func:`store_upload`) and switch to it.
+
+        Raises :class:`qa.LimitError` when the session, or the server, holds as many
+        uploads as it may (``max_session_uploads``, ``max_uploads``).
+        """
         key = path.stem
+        new = key not in self.articles
+        if new:
+            held = len(self.articles) - 1
+            if held >= self.settings.max_session_uploads:
+                raise LimitError(
+                    f"this session already has {held} uploaded articles, the most it may hold; "
+                    "pick one from the list, or open a new tab"
+                )
+            self.uploads.hold(key)
+        try:
+            bot = Chatbot(path, settings=self.settings, progress=progress)
+        except BaseException:
+            if new:
+                self.uploads.release(key)
+            raise
         if any(c.name == name for c in self.articles.values() if c.key != key):
             name = f"{name} ({key[:6]})"  # same name, other text: tell them apart
-        self.articles[key] = ArticleChoice(key, name, path)
-        self.current = key
-        self._bot = bot
-        self.messages.clear()
+        with self._lock:
+            self.articles[key] = ArticleChoice(key, name, path)
+            self.current = key
+            self.messages.clear()
+            self._history.clear()
         return bot
+
+    def close(self) -> None:
+        """The session ends: let go of its uploads (once, however often it is called)."""
+        with self._lock:
+            keys = [k for k in self.articles if k != BUNDLED]
+            self.articles = {BUNDLED: self.articles[BUNDLED]}
+            self.current = BUNDLED
+        for key in keys:
+            self.uploads.release(key)
 
 
 def display_name(name: str) -> str:
