@@ -21,6 +21,7 @@ see :mod:`index.remote`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,17 @@ class ArticleIndex:
     store: str = ""
     #: Why opening it (re)built it: "" when it was reused or there was none yet.
     rebuilt_because: str = ""
+    #: The Chroma client this index alone holds (an embedded store's), closed by
+    #: :meth:`close`; None for a Chroma server's, which the process shares.
+    client: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Let go of the Chroma store. An embedded store is stopped, and its memory
+        given back, once no open index in this process uses its folder. Searching
+        a closed index fails; closing it again does nothing."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
 
     def sparse_vectors(self, encode: Callable[[list[str]], Any]) -> Any:
         """The sentences' sparse vectors (CSR), encoded on first use and kept beside the build.
@@ -251,15 +263,15 @@ def _build(
     parts = embed_parts(article, embeddings, chunking, progress)
     chunks = parts.chunks
 
-    collection = _persistent_client(path / "chroma").create_collection(
-        name=COLLECTION, metadata={"hnsw:space": "cosine"}
-    )
-    collection.add(
-        ids=[str(c.id) for c in chunks],
-        embeddings=parts.chunk_vectors.tolist(),
-        documents=[c.text for c in chunks],
-        metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
-    )
+    # Closed once written: the store stays loaded only while an open index uses it.
+    with _persistent_client(path / "chroma") as client:
+        collection = client.create_collection(name=COLLECTION, metadata={"hnsw:space": "cosine"})
+        collection.add(
+            ids=[str(c.id) for c in chunks],
+            embeddings=parts.chunk_vectors.tolist(),
+            documents=[c.text for c in chunks],
+            metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
+        )
 
     np.save(path / "vectors.npy", parts.sentence_vectors)
     manifest = {
@@ -350,11 +362,14 @@ def _load_live(
     if vectors.shape[0] != len(sentences) or not chunks or len(terms[1]) != len(chunks):
         return None, f"damaged: {path.name}/vectors.npy does not match the manifest"
 
+    client = None
     try:
-        store = open_collection(
-            _persistent_client(path / "chroma"), manifest["collection"], embeddings, chunks
-        )
+        client = _persistent_client(path / "chroma")
+        store = open_collection(client, manifest["collection"], embeddings, chunks)
     except Exception as e:  # chromadb raises a zoo of errors for a damaged store
+        if client is not None:
+            with contextlib.suppress(Exception):  # a damaged store may not stop cleanly either
+                client.close()
         return None, f"damaged: the Chroma store {path.name}/chroma does not open ({_brief(e)})"
 
     index = ArticleIndex(
@@ -368,6 +383,7 @@ def _load_live(
         path=path,
         fingerprint=want,
         store=str(path / "chroma"),
+        client=client,
     )
     return index, ""
 

@@ -46,7 +46,7 @@ def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(t
     assert len(_engines) <= 2
     # Dropped from the cache, the engine still serves the chatbot that holds it,
     # and a new chatbot on that article shares it instead of opening it again.
-    assert FACT in held.ask(QUESTION).text
+    assert FACT in held.ask(QUESTION).text and store_a in chroma_stores()
     again = Chatbot(a, settings=settings)
     assert again._engine is held._engine
     # Once no one holds it and it is not among the most recent, its Chroma store goes.
@@ -59,6 +59,23 @@ def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(t
     # Asked about again, it opens from disk: reused, not rebuilt.
     back = Chatbot(a, settings=settings)
     assert not back.rebuilt and FACT in back.ask(QUESTION).text
+
+
+def test_a_dropped_engine_leaves_the_store_another_engine_uses(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index", answerer="extractive", max_articles=1)
+    a, b = articles(tmp_path, 2)
+    one = Chatbot(a, settings=settings)
+    other = Chatbot(a, settings=settings.with_(top_k=settings.top_k + 1))  # its own engine, one folder
+    assert one._engine is not other._engine and one.index.path == other.index.path
+    store = str(one.index.path / "chroma")
+    del one
+    gc.collect()
+    Chatbot(b, settings=settings)  # the first engine's index is closed here
+    assert store in chroma_stores() and FACT in other.ask(QUESTION).text
+    del other
+    gc.collect()
+    engine(settings.with_(article=b))
+    assert store not in chroma_stores()
 
 
 def test_serving_settings_do_not_split_the_cache(tmp_path):
