@@ -108,7 +108,11 @@ class Engine:
         )
         # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
-        writer, self.answerer_note = _writer(settings)
+        try:
+            writer, self.answerer_note = _writer(settings)
+        except BaseException:
+            self.index.close()  # no engine is made, so nothing else would close it
+            raise
         self.load_timings["writer"] = time.perf_counter() - t
         #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
         self.answerer = "llm" if writer is not None else "extractive"

@@ -6,11 +6,12 @@ Real models, a real Chroma in a temporary folder, the web chat's own session cla
 from __future__ import annotations
 
 import gc
+import socket
 from pathlib import Path
 
 import pytest
 
-from qa import Chatbot, LimitError, Settings
+from qa import Chatbot, LimitError, ModelError, Settings
 from qa.engine import _engines, engine
 from tests.conftest import SMALL_ARTICLE
 from ui.session import Session, Uploads, store_upload
@@ -76,6 +77,18 @@ def test_a_dropped_engine_leaves_the_store_another_engine_uses(tmp_path):
     gc.collect()
     engine(settings.with_(article=b))
     assert store not in chroma_stores()
+
+
+def test_an_engine_that_fails_to_load_closes_its_index(tmp_path):
+    with socket.socket() as s:  # a port nothing listens on: the LLM server is down
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    settings = Settings(index_dir=tmp_path / "index", answerer="llm", llm_base_url=dead, llm_timeout=5)
+    (path,) = articles(tmp_path, 1)
+    before = chroma_stores()
+    with pytest.raises(ModelError):
+        Chatbot(path, settings=settings).ask(QUESTION)
+    assert chroma_stores() == before
 
 
 def test_serving_settings_do_not_split_the_cache(tmp_path):
