@@ -182,9 +182,13 @@ def open_index(
             return live, False
         if why.startswith("damaged"):
             log.warning("the index in %s is %s: rebuilding it", slot, why)
-        build = _build(slot, article, want, embeddings, chunking, progress)
-        _swap(slot, build, want)
-        live, problem = _load_live(slot, article, want, embeddings)
+        build, builder = _build(slot, article, want, embeddings, chunking, progress)
+        try:
+            _swap(slot, build, want)
+            live, problem = _load_live(slot, article, want, embeddings)
+        finally:
+            # Closed once the index holds its own client: the store is loaded once, not twice.
+            builder.close()
     if live is None:
         raise IndexBuildError(f"the index built in {str(slot)!r} does not open: {problem}")
     live.rebuilt_because = why
@@ -256,15 +260,17 @@ def _build(
     embeddings: Embeddings,
     chunking: ChunkSettings,
     progress: Progress | None,
-) -> str:
+) -> tuple[str, Any]:
+    """Write a new build; returns its folder's name and the Chroma client it wrote with,
+    for the caller to close."""
     build = f"b-{uuid.uuid4().hex[:12]}"
     path = slot / build
     path.mkdir()
     parts = embed_parts(article, embeddings, chunking, progress)
     chunks = parts.chunks
 
-    # Closed once written: the store stays loaded only while an open index uses it.
-    with _persistent_client(path / "chroma") as client:
+    client = _persistent_client(path / "chroma")
+    try:
         collection = client.create_collection(name=COLLECTION, metadata={"hnsw:space": "cosine"})
         collection.add(
             ids=[str(c.id) for c in chunks],
@@ -273,20 +279,23 @@ def _build(
             metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
         )
 
-    np.save(path / "vectors.npy", parts.sentence_vectors)
-    manifest = {
-        "fingerprint": want,
-        "name": article.name,
-        "text": article.text,
-        "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in parts.sentences],
-        "chunks": [[c.id, c.start, c.end, list(c.sentences)] for c in chunks],
-        "sentence_terms": parts.sentence_terms,
-        "chunk_terms": parts.chunk_terms,
-        "collection": COLLECTION,
-    }
-    # Written last: a build folder without its manifest is a crashed build.
-    write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
-    return build
+        np.save(path / "vectors.npy", parts.sentence_vectors)
+        manifest = {
+            "fingerprint": want,
+            "name": article.name,
+            "text": article.text,
+            "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in parts.sentences],
+            "chunks": [[c.id, c.start, c.end, list(c.sentences)] for c in chunks],
+            "sentence_terms": parts.sentence_terms,
+            "chunk_terms": parts.chunk_terms,
+            "collection": COLLECTION,
+        }
+        # Written last: a build folder without its manifest is a crashed build.
+        write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
+    except BaseException:
+        client.close()
+        raise
+    return build, client
 
 
 def _persistent_client(path: Path) -> Any:
