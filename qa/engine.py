@@ -162,8 +162,10 @@ class _Engines:
                 with self._lock:
                     self._builds -= 1
             if eng.index.client is not None:  # an embedded store (a server's client is shared)
-                # Not closed here and now: the index goes in whatever thread lets go of it last.
-                weakref.finalize(eng.index, self._released.append, eng.index.client).atexit = False
+                # On the engine, not the index: an engine goes as soon as no one holds it,
+                # its index (in reference cycles) only at the next full garbage collection.
+                # Closed later, not in whatever thread lets go of the engine last.
+                weakref.finalize(eng, self._released.append, eng.index.client).atexit = False
             with self._lock:
                 self._building.pop(key, None)
                 self._remember(key, eng, limit)
