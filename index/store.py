@@ -21,6 +21,7 @@ see :mod:`index.remote`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,17 @@ class ArticleIndex:
     store: str = ""
     #: Why opening it (re)built it: "" when it was reused or there was none yet.
     rebuilt_because: str = ""
+    #: The Chroma client this index alone holds (an embedded store's), closed by
+    #: :meth:`close`; None for a Chroma server's, which the process shares.
+    client: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Let go of the Chroma store. An embedded store is stopped, and its memory
+        given back, once no open index in this process uses its folder. Searching
+        a closed index fails; closing it again does nothing."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
 
     def sparse_vectors(self, encode: Callable[[list[str]], Any]) -> Any:
         """The sentences' sparse vectors (CSR), encoded on first use and kept beside the build.
@@ -170,9 +182,13 @@ def open_index(
             return live, False
         if why.startswith("damaged"):
             log.warning("the index in %s is %s: rebuilding it", slot, why)
-        build = _build(slot, article, want, embeddings, chunking, progress)
-        _swap(slot, build, want)
-        live, problem = _load_live(slot, article, want, embeddings)
+        build, builder = _build(slot, article, want, embeddings, chunking, progress)
+        try:
+            _swap(slot, build, want)
+            live, problem = _load_live(slot, article, want, embeddings)
+        finally:
+            # Closed once the index holds its own client: the store is loaded once, not twice.
+            builder.close()
     if live is None:
         raise IndexBuildError(f"the index built in {str(slot)!r} does not open: {problem}")
     live.rebuilt_because = why
@@ -244,37 +260,42 @@ def _build(
     embeddings: Embeddings,
     chunking: ChunkSettings,
     progress: Progress | None,
-) -> str:
+) -> tuple[str, Any]:
+    """Write a new build; returns its folder's name and the Chroma client it wrote with,
+    for the caller to close."""
     build = f"b-{uuid.uuid4().hex[:12]}"
     path = slot / build
     path.mkdir()
     parts = embed_parts(article, embeddings, chunking, progress)
     chunks = parts.chunks
 
-    collection = _persistent_client(path / "chroma").create_collection(
-        name=COLLECTION, metadata={"hnsw:space": "cosine"}
-    )
-    collection.add(
-        ids=[str(c.id) for c in chunks],
-        embeddings=parts.chunk_vectors.tolist(),
-        documents=[c.text for c in chunks],
-        metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
-    )
+    client = _persistent_client(path / "chroma")
+    try:
+        collection = client.create_collection(name=COLLECTION, metadata={"hnsw:space": "cosine"})
+        collection.add(
+            ids=[str(c.id) for c in chunks],
+            embeddings=parts.chunk_vectors.tolist(),
+            documents=[c.text for c in chunks],
+            metadatas=[{"chunk": c.id, "start": c.start, "end": c.end} for c in chunks],
+        )
 
-    np.save(path / "vectors.npy", parts.sentence_vectors)
-    manifest = {
-        "fingerprint": want,
-        "name": article.name,
-        "text": article.text,
-        "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in parts.sentences],
-        "chunks": [[c.id, c.start, c.end, list(c.sentences)] for c in chunks],
-        "sentence_terms": parts.sentence_terms,
-        "chunk_terms": parts.chunk_terms,
-        "collection": COLLECTION,
-    }
-    # Written last: a build folder without its manifest is a crashed build.
-    write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
-    return build
+        np.save(path / "vectors.npy", parts.sentence_vectors)
+        manifest = {
+            "fingerprint": want,
+            "name": article.name,
+            "text": article.text,
+            "sentences": [[s.start, s.end, s.paragraph, s.chunk] for s in parts.sentences],
+            "chunks": [[c.id, c.start, c.end, list(c.sentences)] for c in chunks],
+            "sentence_terms": parts.sentence_terms,
+            "chunk_terms": parts.chunk_terms,
+            "collection": COLLECTION,
+        }
+        # Written last: a build folder without its manifest is a crashed build.
+        write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False))
+    except BaseException:
+        client.close()
+        raise
+    return build, client
 
 
 def _persistent_client(path: Path) -> Any:
@@ -350,11 +371,14 @@ def _load_live(
     if vectors.shape[0] != len(sentences) or not chunks or len(terms[1]) != len(chunks):
         return None, f"damaged: {path.name}/vectors.npy does not match the manifest"
 
+    client = None
     try:
-        store = open_collection(
-            _persistent_client(path / "chroma"), manifest["collection"], embeddings, chunks
-        )
+        client = _persistent_client(path / "chroma")
+        store = open_collection(client, manifest["collection"], embeddings, chunks)
     except Exception as e:  # chromadb raises a zoo of errors for a damaged store
+        if client is not None:
+            with contextlib.suppress(Exception):  # a damaged store may not stop cleanly either
+                client.close()
         return None, f"damaged: the Chroma store {path.name}/chroma does not open ({_brief(e)})"
 
     index = ArticleIndex(
@@ -368,6 +392,7 @@ def _load_live(
         path=path,
         fingerprint=want,
         store=str(path / "chroma"),
+        client=client,
     )
     return index, ""
 

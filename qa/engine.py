@@ -14,6 +14,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
@@ -107,7 +108,11 @@ class Engine:
         )
         # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
-        writer, self.answerer_note = _writer(settings)
+        try:
+            writer, self.answerer_note = _writer(settings)
+        except BaseException:
+            self.index.close()  # no engine is made, so nothing else would close it
+            raise
         self.load_timings["writer"] = time.perf_counter() - t
         #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
         self.answerer = "llm" if writer is not None else "extractive"
@@ -122,8 +127,9 @@ class Engine:
 
 class _Engines:
     """The process's engines: the ``max_articles`` most recently used are kept, older ones
-    dropped (a chatbot still holding one keeps using it), and an engine no one holds any
-    more gives back its Chroma store's memory (~4 MB for a short article).
+    dropped (a chatbot still holding one keeps using it), and the index of an engine no
+    one holds any more is closed, which gives back its Chroma store's memory (~4 MB for a
+    short article).
 
     Building an engine (indexing an article) holds only that article's lock, so a question
     about an engine already built never waits for another article's indexing.
@@ -136,7 +142,7 @@ class _Engines:
         self._held: weakref.WeakValueDictionary[tuple[object, ...], Engine] = weakref.WeakValueDictionary()
         self._building: dict[tuple[object, ...], threading.Lock] = {}
         self._builds = 0
-        self._released: list[str] = []  # Chroma folders of engines gone, to let go of
+        self._released: list[Any] = []  # Chroma clients of indexes gone, to close
 
     def get(self, key: tuple[object, ...], limit: int, build: Callable[[], Engine]) -> Engine:
         eng = self._lookup(key, limit)
@@ -155,9 +161,11 @@ class _Engines:
             finally:
                 with self._lock:
                     self._builds -= 1
-            path = _chroma_folder(eng)
-            if path is not None:
-                weakref.finalize(eng, self._released.append, path).atexit = False
+            if eng.index.client is not None:  # an embedded store (a server's client is shared)
+                # On the engine, not the index: an engine goes as soon as no one holds it,
+                # its index (in reference cycles) only at the next full garbage collection.
+                # Closed later, not in whatever thread lets go of the engine last.
+                weakref.finalize(eng, self._released.append, eng.index.client).atexit = False
             with self._lock:
                 self._building.pop(key, None)
                 self._remember(key, eng, limit)
@@ -181,15 +189,18 @@ class _Engines:
         self._release_unheld()
 
     def _release_unheld(self) -> None:
-        # Only while nothing is being built: a build may be opening the very store
-        # (Chroma shares one store per folder within a process) that a gone engine used.
+        # Every index holds its own client, and Chroma stops a folder's store when the
+        # last client on it closes, so an engine still using the folder keeps it. But
+        # only while nothing is being built: opening a folder's store and closing its
+        # last client race in Chroma (the store may stop just as a new client gets it).
         if self._builds or not self._released:
             return
-        live = {_chroma_folder(e) for e in self._held.values()}
         while self._released:
-            path = self._released.pop()
-            if path not in live:  # else the engine using it now lets go of it in its turn
-                _release_chroma(path)
+            client = self._released.pop()
+            try:
+                client.close()
+            except Exception:  # a store that fails to stop is still let go of
+                log.warning("closing a Chroma store failed", exc_info=True)
 
     def __len__(self) -> int:
         with self._lock:
@@ -198,34 +209,6 @@ class _Engines:
     def clear(self) -> None:
         with self._lock:
             self._recent.clear()
-
-
-def _chroma_folder(eng: Engine) -> str | None:
-    """The folder of the engine's own embedded Chroma store (None for a Chroma server)."""
-    client = getattr(eng.index.vectorstore, "_client", None)
-    settings = getattr(client, "get_settings", lambda: None)()
-    if settings is None or not getattr(settings, "is_persistent", False):
-        return None
-    return str(settings.persist_directory)
-
-
-def _release_chroma(path: str) -> None:
-    """Stop the embedded Chroma store kept for ``path``.
-
-    Chroma keeps one store per folder for the life of the process, counted by the
-    clients opened on it; opening an index opens several that are never closed, so
-    their count never reaches zero. Once no engine uses the folder, stop it here.
-    """
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    with SharedSystemClient._refcount_lock:
-        system = SharedSystemClient._identifier_to_system.pop(path, None)
-        SharedSystemClient._identifier_to_refcount.pop(path, None)
-    if system is not None:
-        try:
-            system.stop()
-        except Exception:  # a store that fails to stop is still dropped
-            log.warning("stopping the Chroma store at %s failed", path, exc_info=True)
 
 
 _engines = _Engines()

@@ -15,7 +15,7 @@ import pytest
 
 from index import Article, ChunkSettings, E5Embeddings, open_index
 from index.article import load_article
-from index.errors import ArticleError
+from index.errors import ArticleError, StoreError
 from tests.conftest import SMALL_ARTICLE
 
 pytestmark = pytest.mark.slow
@@ -44,6 +44,29 @@ def test_build_persist_reload_gives_same_sources(tmp_path, emb):
     assert [c.text for c in again.chunks] == [c.text for c in first.chunks]
     top = again.chunks[again.dense(q, 1)[0][0]]
     assert "10분 간격" in top.text
+
+
+def test_closing_an_index_stops_its_store_once_no_other_uses_it(tmp_path, emb):
+    article = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    first, _ = _open(article, tmp_path, emb)  # built: the build's own client is closed already
+    again, _ = _open(article, tmp_path, emb)
+    store = str(first.path / "chroma")
+    first.close()
+    assert store in _live_stores()  # the other index still uses the folder
+    q = emb.embed_query("셔틀버스는 몇 분 간격으로 다니나요?")
+    assert "10분 간격" in again.chunks[again.dense(q, 1)[0][0]].text
+    again.close()
+    again.close()  # twice is harmless
+    assert store not in _live_stores()
+    with pytest.raises(StoreError):
+        again.dense(q, 1)
+
+
+def _live_stores() -> set[str]:
+    """The folders of the Chroma stores loaded in this process (Chroma's own registry)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    return set(SharedSystemClient._identifier_to_system)
 
 
 def test_changed_article_or_settings_rebuild(tmp_path, emb):
@@ -216,8 +239,6 @@ DAMAGE = [
 
 @pytest.mark.parametrize("part, how, named", DAMAGE, ids=[f"{p}-{h}" for p, h, _ in DAMAGE])
 def test_damaged_part_gives_a_warning_and_a_rebuild(tmp_path, emb, caplog, part, how, named):
-    from chromadb.api.shared_system_client import SharedSystemClient
-
     a = Article.from_text(SMALL_ARTICLE, "festival.txt")
     first, _ = _open(a, tmp_path, emb)
     target = first.path.parent / part if part == "current.json" else first.path / part
@@ -226,7 +247,7 @@ def test_damaged_part_gives_a_warning_and_a_rebuild(tmp_path, emb, caplog, part,
     else:
         with open(target, "r+b") as fh:
             fh.truncate(target.stat().st_size // 3)
-    SharedSystemClient.clear_system_cache()  # as a restarted process: no Chroma client kept open
+    first.close()  # as a restarted process: no Chroma store kept loaded
 
     with caplog.at_level("WARNING", logger="index.store"):
         second, built = _open(a, tmp_path, emb)
@@ -242,15 +263,13 @@ def test_damaged_part_gives_a_warning_and_a_rebuild(tmp_path, emb, caplog, part,
 def test_deleted_vector_segment_still_answers_the_same(tmp_path, emb):
     """Chroma rebuilds its HNSW segment from its own log when the segment files go;
     the probe on open checks the store still finds a chunk by its vector."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
     a = Article.from_text(SMALL_ARTICLE, "festival.txt")
     first, _ = _open(a, tmp_path, emb)
     q = emb.embed_query("셔틀버스는 몇 분 간격으로 다니나요?")
     before = first.dense(q, 3)
     segment = _part(first.path, "chroma/*-*")
     shutil.rmtree(segment)
-    SharedSystemClient.clear_system_cache()
+    first.close()
     again, built = _open(a, tmp_path, emb)
     assert not built
     assert [c for c, _ in again.dense(q, 3)] == [c for c, _ in before]

@@ -6,11 +6,12 @@ Real models, a real Chroma in a temporary folder, the web chat's own session cla
 from __future__ import annotations
 
 import gc
+import socket
 from pathlib import Path
 
 import pytest
 
-from qa import Chatbot, LimitError, Settings
+from qa import Chatbot, LimitError, ModelError, Settings
 from qa.engine import _engines, engine
 from tests.conftest import SMALL_ARTICLE
 from ui.session import Session, Uploads, store_upload
@@ -46,19 +47,47 @@ def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(t
     assert len(_engines) <= 2
     # Dropped from the cache, the engine still serves the chatbot that holds it,
     # and a new chatbot on that article shares it instead of opening it again.
-    assert FACT in held.ask(QUESTION).text
+    assert FACT in held.ask(QUESTION).text and store_a in chroma_stores()
     again = Chatbot(a, settings=settings)
     assert again._engine is held._engine
     # Once no one holds it and it is not among the most recent, its Chroma store goes.
     for path in (b, c):
         Chatbot(path, settings=settings)
-    del held, again
-    gc.collect()
+    del held, again  # no gc.collect(): a server lets go as soon as no one holds the engine
     engine(settings.with_(article=b))  # releases happen on the cache's next use
     assert store_a not in chroma_stores()
     # Asked about again, it opens from disk: reused, not rebuilt.
     back = Chatbot(a, settings=settings)
     assert not back.rebuilt and FACT in back.ask(QUESTION).text
+
+
+def test_a_dropped_engine_leaves_the_store_another_engine_uses(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index", answerer="extractive", max_articles=1)
+    a, b = articles(tmp_path, 2)
+    one = Chatbot(a, settings=settings)
+    other = Chatbot(a, settings=settings.with_(top_k=settings.top_k + 1))  # its own engine, one folder
+    assert one._engine is not other._engine and one.index.path == other.index.path
+    store = str(one.index.path / "chroma")
+    del one
+    gc.collect()
+    Chatbot(b, settings=settings)  # the first engine's index is closed here
+    assert store in chroma_stores() and FACT in other.ask(QUESTION).text
+    del other
+    gc.collect()
+    engine(settings.with_(article=b))
+    assert store not in chroma_stores()
+
+
+def test_an_engine_that_fails_to_load_closes_its_index(tmp_path):
+    with socket.socket() as s:  # a port nothing listens on: the LLM server is down
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    settings = Settings(index_dir=tmp_path / "index", answerer="llm", llm_base_url=dead, llm_timeout=5)
+    (path,) = articles(tmp_path, 1)
+    before = chroma_stores()
+    with pytest.raises(ModelError):
+        Chatbot(path, settings=settings).ask(QUESTION)
+    assert chroma_stores() == before
 
 
 def test_serving_settings_do_not_split_the_cache(tmp_path):
