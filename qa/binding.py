@@ -11,6 +11,8 @@ answer only when
   something the question names, so the value belongs to the question's subject;
 - the noun phrase holding the value in the evidence has no qualifier that the
   answer drops and the question does not already give;
+- a value the evidence says of several things ("3계의 무명 ... 욕계의 무명")
+  comes with the word that tells which;
 - a phrase of several nouns it writes is written so in the evidence: "음성
   반송파 주파수" cut to "음성 주파수" names a thing the article does not.
 
@@ -73,6 +75,11 @@ def _bind(claim: str, evidence: str, toks: tuple[korean.Token, ...], asked: set[
     spots = [i for i, f in enumerate(forms) if f == claim]
     if not spots:
         return f"{claim!r} is not a word of the evidence"
+    qualifiers = {_qualifier(toks, i) for i in spots}
+    if len(qualifiers) > 1 and not qualifiers & kept:
+        # "3계의 무명 ... 욕계의 무명": the claim alone does not say which one.
+        named = ", ".join(sorted(q for q in qualifiers if q))
+        return f"{claim!r} is said of several things in the evidence ({named}); the answer names none"
     why = ""
     for i in spots:
         clause = _clause(toks, i)
@@ -131,6 +138,21 @@ def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
             break
         b += 1
     return range(a, b + 1)
+
+
+def _qualifier(toks: tuple[korean.Token, ...], i: int) -> str:
+    """The word that qualifies token ``i`` from its left: the noun before it, across a
+    genitive "의"; for a gloss in parentheses, the glossed word's."""
+    word = i - 2 if i >= 2 and toks[i - 1][1] == "SSO" else i  # "무명(無明)": 無明 glosses 무명
+    j = word - 1
+    if j >= 0 and toks[j][1] == "JKG":
+        j -= 1
+    if j < 0 or toks[word][2] - (toks[j][2] + toks[j][3]) > 3:
+        return ""
+    form, tag = toks[j][0], toks[j][1]
+    if tag == "XSN" and j > 0 and toks[j - 1][2] + toks[j - 1][3] == toks[j][2]:
+        form, tag = toks[j - 1][0] + form, toks[j - 1][1]  # "3계", "국가들"
+    return form.lower() if tag in _CONTENT else ""
 
 
 def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> str:

@@ -18,6 +18,7 @@ LUMA = (
     "NTSC는 조지 발렌시(Georges Valensi)가 개발한 "
     "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)을 사용한다."
 )
+ROOTS = "치불선근은 3계의 무명(無明)이 아닌 욕계의 무명(無明)을 가리킨다."
 SIGNING = (
     "울란바토르 몽골 중앙은행에서 진행된 이번 사업계약 체결에는 BC카드 최원석 사장과 "
     "몽골 중앙은행 락바수랭 뱌드란 총재가 참석했다."
@@ -48,6 +49,9 @@ SIGNING = (
         ("BC카드 카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, False),
         ("몽골 중앙은행 티카드", "한국에서 이용할 수 있게 되는 몽골 카드는?", TCARD, True),
         ("구리는 세계 2위입니다.", "구리는요?", MINERALS, True),  # a number ends a phrase
+        # a value said of several things, without the word that tells which
+        ("무명(無明)", "치불선근은 무엇만을 가리키는가?", ROOTS, False),
+        ("욕계의 무명(無明)", "치불선근은 무엇만을 가리키는가?", ROOTS, True),
         # nothing of its own to bind: judged by the restating check, not here
         ("BC카드 사장입니다.", "BC카드 사장은 누구인가요?", SIGNING, True),
     ],
