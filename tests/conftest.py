@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +130,22 @@ def real_llm() -> Path:
             pytrace=False,
         )
     return path
+
+
+def run_together(procs: list[subprocess.Popen[str]], timeout: float = 300) -> list[dict[str, Any]]:
+    """Start child processes at one moment and collect what each reports.
+
+    Each child prints READY once set up, waits for "go" on stdin, then prints a
+    JSON line last; releasing them together makes them race for real."""
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [p.communicate(timeout=timeout)[0] for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    return [json.loads(out.strip().splitlines()[-1]) for out in outs]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -18,7 +17,7 @@ import pytest
 
 from index import Article, ChunkSettings, E5Embeddings, open_index, remote
 from qa import Chatbot, QAError, Settings
-from tests.conftest import SMALL_ARTICLE
+from tests.conftest import SMALL_ARTICLE, run_together
 
 pytestmark = pytest.mark.slow
 
@@ -114,18 +113,7 @@ def test_two_machines_share_one_server_and_build_once(tmp_path, server):
         (home / "festival.txt").write_text(SMALL_ARTICLE, encoding="utf-8")
         argv = [sys.executable, "-c", _MACHINE, server.url, str(home / "index"), str(home / "festival.txt")]
         procs.append(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
-    try:
-        for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
-        for p in procs:
-            assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        outs = [p.communicate(timeout=300)[0] for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
-    results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    results = run_together(procs)
     assert sorted(r["rebuilt"] for r in results) == [False, True]
     assert all(r["found"] and "10분 간격" in r["text"] for r in results)
     assert all(r["local"] == [] for r in results)  # nothing of the index on either machine

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -16,7 +15,7 @@ import pytest
 from index import Article, ChunkSettings, E5Embeddings, open_index
 from index.article import load_article
 from index.errors import ArticleError, StoreError
-from tests.conftest import SMALL_ARTICLE
+from tests.conftest import SMALL_ARTICLE, run_together
 
 pytestmark = pytest.mark.slow
 
@@ -202,18 +201,7 @@ def test_two_processes_on_one_empty_dir_build_once_and_both_answer(tmp_path, sma
         )
         for _ in range(2)
     ]
-    try:
-        for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
-        for p in procs:
-            assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        outs = [p.communicate(timeout=300)[0] for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
-    results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    results = run_together(procs)
     assert sorted(r["built"] for r in results) == [False, True]
     assert sorted(r["embedded"] > 0 for r in results) == [False, True]  # one embedded, once
     assert results[0]["path"] == results[1]["path"]
