@@ -34,6 +34,7 @@ QUESTION_FEATURES = (
     "absent",  # idf-weighted share of the question's terms the article never uses
     "n_terms",  # log(1 + number of the question's terms)
     "expects",  # the question asks for a kind of answer (number, date, ...)
+    "near",  # coverage of the best sentence, the words next to what is asked weighing most
 )
 
 
@@ -63,6 +64,7 @@ def question_features(
             absent,
             math.log1p(n_terms),
             1.0 if expects else 0.0,
+            row[COLUMN["near"]],
         ]
     )
 

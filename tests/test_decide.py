@@ -66,15 +66,25 @@ def test_shipped_ranker_prefers_a_sentence_that_can_hold_the_kind_asked_for():
     assert m.rank(holds[None])[0] > m.rank(lacks[None])[0]
 
 
+def test_shipped_ranker_prefers_the_words_next_to_what_is_asked():
+    m = shipped_model()
+    base = {"dense": 0.86, "cov": 0.5, "cov_win": 0.7, "bm25": 0.8, "novel": 2.0}
+    describes_the_answer = _row(**base, near=0.8)
+    sets_the_scene = _row(**base, near=0.3)
+    assert m.rank(describes_the_answer[None])[0] > m.rank(sets_the_scene[None])[0]
+
+
 def test_shipped_decision_answers_a_clear_match_and_declines_a_question_the_article_lacks():
     m = shipped_model()
-    on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0)
-    others = np.vstack([_row(dense=0.8, dense_gap=-0.1, cov=0.2, cov_gap=-0.8, cov_win=0.2, bm25=0.1)] * 20)
+    on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0, near=1.0)
+    others = np.vstack(
+        [_row(dense=0.8, dense_gap=-0.1, cov=0.2, cov_gap=-0.8, cov_win=0.2, bm25=0.1, near=0.2)] * 20
+    )
     X = np.vstack([on_topic, others])
     clear = question_features(m.rank(X), X, absent=0.0, n_terms=4, expects=None, has_focus=False)
     assert m.p_answer(clear) > 0.8
     # The same article, a question whose words it never uses: the best is weak and undistinguished.
-    X2 = np.vstack([_row(dense=0.81, cov=0.2, cov_win=0.2, bm25=1.0), *others])
+    X2 = np.vstack([_row(dense=0.81, cov=0.2, cov_win=0.2, bm25=1.0, near=0.2), *others])
     lacking = question_features(m.rank(X2), X2, absent=0.7, n_terms=4, expects=None, has_focus=False)
     assert m.p_answer(lacking) < 0.3
 
