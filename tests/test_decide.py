@@ -50,28 +50,35 @@ def _row(**values: float) -> np.ndarray:
     return x
 
 
-def test_shipped_ranker_prefers_the_sentence_with_the_question_in_it():
-    m = shipped_model()
-    on_topic = _row(dense=0.88, cov=0.9, cov_win=0.9, bm25=1.0, chunk=1.0, novel=2.0)
-    off_topic = _row(dense=0.80, dense_gap=-0.08, cov=0.1, cov_gap=-0.8, cov_win=0.2, bm25=0.1, novel=2.0)
-    logits = m.rank(np.vstack([off_topic, on_topic]))
+_BASE = {"dense": 0.86, "cov": 0.6, "cov_win": 0.6, "bm25": 0.8, "novel": 2.0, "near": 0.6}
+
+
+@pytest.mark.parametrize(
+    ("better", "worse"),
+    [
+        # the sentence with the question in it, over one about something else
+        (
+            {"dense": 0.88, "cov": 0.9, "cov_win": 0.9, "bm25": 1.0, "chunk": 1.0, "novel": 2.0, "near": 0.9},
+            {
+                "dense": 0.80,
+                "dense_gap": -0.08,
+                "cov": 0.1,
+                "cov_gap": -0.8,
+                "cov_win": 0.2,
+                "bm25": 0.1,
+                "novel": 2.0,
+                "near": 0.1,
+            },
+        ),
+        # one that can hold the kind of answer asked for (a number, a date)
+        ({**_BASE, "kind_fits": 1.0}, {**_BASE, "kind_misses": 1.0}),
+        # one with the words next to what is asked, over one with the scene-setting words
+        ({**_BASE, "near": 0.8}, {**_BASE, "near": 0.3}),
+    ],
+)
+def test_shipped_ranker_prefers(better, worse):
+    logits = shipped_model().rank(np.vstack([_row(**worse), _row(**better)]))
     assert logits[1] > logits[0]
-
-
-def test_shipped_ranker_prefers_a_sentence_that_can_hold_the_kind_asked_for():
-    m = shipped_model()
-    base = {"dense": 0.86, "cov": 0.6, "cov_win": 0.6, "bm25": 0.8, "novel": 2.0}
-    holds = _row(**base, kind_fits=1.0)
-    lacks = _row(**base, kind_misses=1.0)
-    assert m.rank(holds[None])[0] > m.rank(lacks[None])[0]
-
-
-def test_shipped_ranker_prefers_the_words_next_to_what_is_asked():
-    m = shipped_model()
-    base = {"dense": 0.86, "cov": 0.5, "cov_win": 0.7, "bm25": 0.8, "novel": 2.0}
-    describes_the_answer = _row(**base, near=0.8)
-    sets_the_scene = _row(**base, near=0.3)
-    assert m.rank(describes_the_answer[None])[0] > m.rank(sets_the_scene[None])[0]
 
 
 def test_shipped_decision_answers_a_clear_match_and_declines_a_question_the_article_lacks():

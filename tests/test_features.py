@@ -8,10 +8,12 @@ from qa import Chatbot
 from qa.chain import State
 from qa.features import COLUMN, SentenceStats, candidates
 
-ELECTION = """2002년 프랑스 대통령 선거
-
-2002년 프랑스 대통령 선거에서 언론은 우파 후보 시라크와 좌파 후보 조스팽의 결선 진출을 점쳤다. 그러나 좌파의 표가 나뉘어 결선에 오른 극우파 후보는 르펜이었다. 선거는 5월에 끝났다.
-"""
+ELECTION = (
+    "2002년 프랑스 대통령 선거\n\n"
+    "2002년 프랑스 대통령 선거에서 언론은 우파 후보 시라크와 좌파 후보 조스팽의 결선 진출을 점쳤다. "
+    "그러나 좌파의 표가 나뉘어 결선에 오른 극우파 후보는 르펜이었다. "
+    "선거는 5월에 끝났다.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,5 +53,3 @@ def test_near_is_coverage_when_every_word_is_there(election):
     i = row(texts, "선거는 5월에")
     assert X[i, COLUMN["near"]] == pytest.approx(1.0)
     assert X[i, COLUMN["cov"]] == pytest.approx(1.0)
-
-
