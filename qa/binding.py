@@ -209,16 +209,22 @@ def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
     return ""
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+#: Latin letters, CJK ideographs (Hanja, kanji) and kana: what a gloss is written in.
+_GLOSS_LETTER = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def article_term(answer: str, evidence: str) -> str | None:
     """The article's own term with its gloss, when ``answer`` is only the gloss.
 
-    For a Korean question the model sometimes answers with the Latin gloss in
-    parentheses ("luminance-chrominance encoding system"); the reader asked in
-    Korean and the article names the thing in Korean just before it: "휘도-색차
-    부호화 시스템 (luminance-chrominance encoding system)".
+    For a Korean question the model sometimes answers with the gloss in
+    parentheses, Latin ("luminance-chrominance encoding system") or Chinese
+    characters ("金村康右"); the reader asked in Korean and the article names
+    the thing in Korean just before it: "휘도-색차 부호화 시스템
+    (luminance-chrominance encoding system)", "가네무라 고유(金村康右)".
     """
     gloss = answer.strip().rstrip(".")
-    if not gloss or not gloss.isascii() or not re.search(r"[A-Za-z]", gloss):
+    if not gloss or _HANGUL.search(gloss) or not _GLOSS_LETTER.search(gloss):
         return None
     toks = korean._tokenize(evidence)
     for k, (_, tag, start, _) in enumerate(toks):

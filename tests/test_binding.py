@@ -14,6 +14,7 @@ DRAFT = "강정호는 2006년 현대 유니콘스의 1순위 지명을 받아 �
 CTO = "구현모 대표는 몽골 국가 최고기술경영자(CTO)로 위촉됐다."
 NTSC = "정확한 음성 반송파 주파수의 결정이 필드 재생 빈도의 선택보다 우선이었다."
 TCARD = "N2N 사업계약으로 한국의 BC카드 결제 단말기에서 몽골 중앙은행의 티카드(T-Card)를 이용할 수 있게 된다."
+HANJA = "유학 시절에 그는 다카하시 겐(高橋健)이라는 이름을 썼고, 척사위정파(斥邪衛正派)와는 거리를 두었다."
 LUMA = (
     "NTSC는 조지 발렌시(Georges Valensi)가 개발한 "
     "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)을 사용한다."
@@ -71,11 +72,12 @@ def test_binding_table(answer: str, question: str, evidence: str, bound: bool) -
             "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)",
         ),
         ("Georges Valensi", LUMA, "조지 발렌시(Georges Valensi)"),
+        ("高橋健", HANJA, "다카하시 겐(高橋健)"),  # Chinese characters gloss a name too
+        ("斥邪衛正派.", HANJA, "척사위정파(斥邪衛正派)"),
+        ("다카하시 겐", HANJA, None),  # already the article's term
         ("BC카드", TCARD, None),  # not a gloss
         ("ATM", TCARD, None),  # Latin, but no parenthesis explains it
     ],
 )
-def test_a_latin_gloss_alone_is_shown_with_the_articles_term(
-    answer: str, evidence: str, shown: str | None
-) -> None:
+def test_a_gloss_alone_is_shown_with_the_articles_term(answer: str, evidence: str, shown: str | None) -> None:
     assert article_term(answer, evidence) == shown
