@@ -129,10 +129,9 @@ def candidates(
         dtype=np.float64,
     )
     total = float(weights.sum())
-    # The earlier question's words (after the own ones in ``terms``) set the scene: farthest.
-    order = list(range(len(own), len(terms))) + list(range(len(own)))
-    distance = np.empty(len(terms))
-    distance[order] = np.arange(len(terms) - 1, -1, -1)
+    # Terms between each own term and the question's end; the earlier question's words
+    # (after the own ones in ``terms``) set the scene, so they count as the farthest.
+    distance = np.concatenate([np.arange(len(own) - 1, -1, -1), np.arange(len(terms) - 1, len(own) - 1, -1)])
     near_weights = weights * NEAR_DECAY**distance
 
     def has(t: str, i: int) -> bool:
