@@ -27,11 +27,20 @@ import re
 from index import korean
 from qa.understand import FRAME_WORDS
 
+# Titles that follow a person's name in Korean news ("BC카드 최원석 사장", "구현모 KT 대표").
+PERSON_TITLES = (
+    "사장 대표 장관 차관 기자 총재 회장 부회장 총리 대통령 의원 교수 연구원 위원장 본부장 단장 실장 "
+    "부장 팀장 이사 국장 청장 시장 지사 원장 소장 센터장 감독 선수 변호사 박사 작가 씨 CEO CTO COO"
+).split()
+
 # Nouns, numbers, foreign words and the affixes that glue them into one phrase.
 _PHRASE = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "XPN", "XSN", "MM"})
 _CONTENT = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XR"})
 # A comma, a connective ending ("받아", "하며") or the end of a sentence closes a clause.
 _CLAUSE_END = frozenset({"SP", "EC", "SF"})
+# ... and so does the noun that makes an adverbial clause of a verb's ending: "-기 때문에",
+# "-는 동안", "-ㄹ 때", "-ㄴ 후" say what the main clause's subject is not.
+_SUBORDINATE = frozenset({"때문", "동안", "때", "후", "뒤", "전", "사이", "가운데", "반면", "대신"})
 
 
 _CLAIMS = frozenset({"NNP", "NR", "SL", "SN", "SH"})
@@ -54,8 +63,8 @@ def unbound(answer: str, question: str, evidence: str) -> str | None:
     word the answer adds to the question) must each be bound.
     """
     asked = set(_content(question, frame=False))
-    if phrase := _invented_phrase(answer, evidence, asked):
-        return f"the evidence never writes {phrase!r}"
+    if invented := _invented_phrase(answer, evidence, asked):
+        return f"the evidence never writes {invented!r}"
     named_by_question = asked | _stems(question)
     said = _tagged(answer)
     value = [(t, tag) for t, tag in dict.fromkeys(said) if t not in asked]
@@ -63,18 +72,36 @@ def unbound(answer: str, question: str, evidence: str) -> str | None:
     if not claims:
         return None  # nothing of its own to bind (the restating check judges such answers)
     toks = korean._tokenize(evidence)
-    kept = {t for t, _ in said} | asked
+    # By surface too: Kiwi may cut the answer's words differently from the evidence's.
+    kept = {t for t, _ in said} | asked | {"".join(answer.split()).lower()}
+    phrases = [[t[0].lower() for t in run] for run in _runs(korean._tokenize(answer))]
     for claim in claims:
-        if why := _bind(claim, evidence, toks, named_by_question, kept):
+        phrase = next((words for words in phrases if claim in words), [claim])
+        if why := _bind(claim, phrase, evidence, toks, named_by_question, kept):
             return why
+    if head := _lost_head(answer, evidence, toks, kept):
+        return f"the answer drops {head!r}, the noun its phrase names in the evidence"
     return None
 
 
-def _bind(claim: str, evidence: str, toks: tuple[korean.Token, ...], asked: set[str], kept: set[str]) -> str:
+def _bind(
+    claim: str,
+    phrase: list[str],
+    evidence: str,
+    toks: tuple[korean.Token, ...],
+    asked: set[str],
+    kept: set[str],
+) -> str:
+    """Why ``claim`` (a word of the answer's noun phrase ``phrase``) is not bound, or ''."""
     forms = [f.lower() for f, _, _, _ in toks]
     spots = [i for i, f in enumerate(forms) if f == claim]
     if not spots:
         return f"{claim!r} is not a word of the evidence"
+    # Where the evidence writes the answer's whole phrase ("음성 주파수"), that is the spot
+    # to judge, not another phrase sharing the word ("음성 반송파 주파수").
+    at = phrase.index(claim)
+    whole = [i for i in spots if forms[i - at : i - at + len(phrase)] == phrase]
+    spots = whole or spots
     qualifiers = {_qualifier(toks, i) for i in spots}
     if len(qualifiers) > 1 and not qualifiers & kept:
         # "3계의 무명 ... 욕계의 무명": the claim alone does not say which one.
@@ -90,7 +117,7 @@ def _bind(claim: str, evidence: str, toks: tuple[korean.Token, ...], asked: set[
             why = f"{claim!r} stands in a clause of the evidence naming nothing the question names"
             continue
         # A number is bound by its clause; a name or title also by the words it is part of.
-        lost = "" if toks[i][1] == "SN" else _lost_qualifier(toks, i, kept)
+        lost = "" if toks[i][1] == "SN" else _lost_qualifier(toks, i - at if whole else i, kept)
         if lost:
             why = f"the answer drops {lost!r}, which qualifies {claim!r} in the evidence"
             continue
@@ -112,6 +139,13 @@ def _stems(question: str) -> set[str]:
     return out
 
 
+def _ends_clause(toks: tuple[korean.Token, ...], k: int) -> bool:
+    form, tag = toks[k][0], toks[k][1]
+    if tag in _CLAUSE_END:
+        return True
+    return form in _SUBORDINATE and k > 0 and toks[k - 1][1] in ("ETM", "ETN")
+
+
 def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
     """Token indices of the clause holding token ``i``; a parenthesis belongs to the word before it."""
     depth, a = 0, i
@@ -124,7 +158,7 @@ def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
                 a -= 1  # inside a parenthesis: the word it explains is part of the clause
                 continue
             depth -= 1
-        elif tag in _CLAUSE_END and depth == 0:
+        elif depth == 0 and _ends_clause(toks, a - 1):
             break
         a -= 1
     depth, b = 0, i
@@ -134,7 +168,7 @@ def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
             depth += 1
         elif tag == "SSC":
             depth = max(0, depth - 1)
-        elif tag in _CLAUSE_END and depth == 0:
+        elif depth == 0 and _ends_clause(toks, b + 1):
             break
         b += 1
     return range(a, b + 1)
@@ -169,7 +203,47 @@ def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> s
     return ""
 
 
-def _runs(toks: tuple[korean.Token, ...]) -> list[list[korean.Token]]:
+def _lost_head(answer: str, evidence: str, toks: tuple[korean.Token, ...], kept: set[str]) -> str:
+    """The noun that ends the evidence's phrase after the answer's, when the answer leaves it
+    out: "캐피톨 리프 국립공원" of "캐피톨 리프 국립공원 근처" names another place. Every
+    place the evidence writes the answer's phrase must lose it. A person's title after a
+    name ("최원석 사장") only says who the person is."""
+    flat, at = _flat(evidence)
+    lost = ""
+    for run in _runs(korean._tokenize(answer), min_content=1):
+        if all(t[1] in ("SN", "NR") for t in run if t[1] in _CONTENT):
+            continue  # numbers have their own check
+        text = "".join(answer[run[0][2] : run[-1][2] + run[-1][3]].split()).lower()
+        ends = [at[m.end() - 1] + 1 for m in re.finditer(re.escape(text), flat)]
+        if not ends:
+            continue
+        heads = [_head_after(toks, end, kept) for end in ends]
+        if all(heads):
+            lost = heads[0]
+        else:
+            return ""
+    return lost
+
+
+def _head_after(toks: tuple[korean.Token, ...], end: int, kept: set[str]) -> str:
+    """The content noun the evidence attaches right after character ``end``, unless kept."""
+    nxt = next((t for t in toks if t[2] >= end), None)
+    if nxt is None or nxt[1] not in _CONTENT or nxt[1] in ("SN", "NR") or nxt[2] - end > 1:
+        return ""
+    form = nxt[0]
+    low = form.lower()
+    if form in PERSON_TITLES or any(low == k or (len(low) >= 2 and low in k) for k in kept):
+        return ""
+    return form
+
+
+def _flat(text: str) -> tuple[str, list[int]]:
+    """``text`` lower-cased without whitespace, and each of its characters' offset in ``text``."""
+    at = [i for i, ch in enumerate(text) if not ch.isspace()]
+    return "".join(text[i] for i in at).lower(), at
+
+
+def _runs(toks: tuple[korean.Token, ...], min_content: int = 2) -> list[list[korean.Token]]:
     """Maximal runs of noun-phrase tokens, each token at most a space from the one before.
 
     A number ends a run: "세계 2위" for "구리(2위)" in a list of world reserves
@@ -184,7 +258,7 @@ def _runs(toks: tuple[korean.Token, ...]) -> list[list[korean.Token]]:
                 runs.append([tok])
         else:
             runs.append([])
-    return [r for r in runs if sum(t[1] in _CONTENT for t in r) >= 2]
+    return [r for r in runs if sum(t[1] in _CONTENT for t in r) >= min_content]
 
 
 def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
@@ -245,3 +319,70 @@ def article_term(answer: str, evidence: str) -> str | None:
             return None
         return evidence[toks[j][2] : toks[close][2] + 1]
     return None
+
+
+# A word and its gloss in parentheses: "Rickenbacker(리켄베커)", "무명(無明)".
+_GLOSSED_WORD = re.compile(r"([^\s()]+)\s*\(([^()]+)\)")
+
+
+def restore_glosses(answer: str, evidence: list[str]) -> str:
+    """``answer`` with every gloss that only repeats its word ("리켄베커(리켄베커)") written
+    as the evidence writes that pair ("Rickenbacker(리켄베커)"): a small model copying a
+    glossed term often writes one side twice and loses the other."""
+    pairs = [(m.group(1), m.group(2), m.group()) for e in evidence for m in _GLOSSED_WORD.finditer(e)]
+
+    def fix(m: re.Match[str]) -> str:
+        word, inside = m.group(1), m.group(2).strip()
+        if word != inside:
+            return m.group()
+        return next((whole for w, g, whole in pairs if inside in (w, g.strip())), m.group())
+
+    return _GLOSSED_WORD.sub(fix, answer)
+
+
+# Question words that stand for the answer itself, with the particles they take.
+_WH_WORD = re.compile(r"^(무엇|뭐|누구|누가|어디|언제|얼마)(.*)$")
+#: Most words between the question's two anchors in the evidence: the answer's length.
+MAX_SPAN_WORDS = 6
+
+
+def cloze_span(question: str, evidence: str) -> str | None:
+    """The words of ``evidence`` standing where the question has its question word, when
+    the question keeps the evidence's words on both sides of it: "5취온을 무엇 등으로
+    여기는가?" and "... 5취온을 '내 것' 등으로 여기는 ..." give "'내 것'". ``None`` when
+    the question words are not aligned so (a paraphrase, a question word at an end).
+
+    An independent span finder: an LLM answer that shares nothing with this span names
+    something other than what the question's own words frame.
+    """
+    words = question.split()
+    at = next((k for k, w in enumerate(words) if _WH_WORD.match(w)), None)
+    if at is None or at == 0 or at + 1 >= len(words):
+        return None
+    left = _PARTICLE.sub("", words[at - 1].lower())
+    right = _PARTICLE.sub("", words[at + 1].strip("?!.").lower()) or words[at + 1].lower()
+    if len(left) < 2 or not right:
+        return None
+    ev = evidence.split()
+    low = [w.lower() for w in ev]
+    best: tuple[int, int] | None = None
+    for i, w in enumerate(low):
+        if left not in w:
+            continue
+        for j in range(i + 2, min(len(ev), i + 2 + MAX_SPAN_WORDS)):
+            if low[j].startswith(right):
+                if best is None or j - i < best[1] - best[0]:
+                    best = (i, j)
+                break
+    if best is None:
+        return None
+    return " ".join(ev[best[0] + 1 : best[1]])
+
+
+def agrees(answer: str, span: str) -> bool:
+    """Does ``answer`` share a word's worth (two letters, or the whole of a one-letter
+    span) with ``span``?"""
+    a, s = (re.sub(r"[^\w]", "", x).lower() for x in (answer, span))
+    if not s or s in a:
+        return True
+    return any(a[k : k + 2] in s for k in range(len(a) - 1))

@@ -30,7 +30,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
 from qa import models, romanize
-from qa.binding import article_term, unbound
+from qa.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
 from qa.chain import State, write_extractive
 from qa.errors import ModelError, WorkerError
 from qa.llamacpp import LlamaCppChat
@@ -320,7 +320,7 @@ class LLMWriter(Runnable[State, State]):
             return self._fallback(state, "the LLM's answer ran past its token limit", text, usage)
         evidence = evidence_texts(state)
         # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
-        shown = romanize_names(text, evidence) if q.language == "en" else text
+        shown = restore_glosses(romanize_names(text, evidence) if q.language == "en" else text, evidence)
         if q.language == "ko":  # a Latin gloss alone is shown with the article's Korean term
             shown = next((t for e in evidence if (t := article_term(shown, e))), shown)
         # A bare value ("70%") is in no language, so in any; a Korean question may be
@@ -342,6 +342,10 @@ class LLMWriter(Runnable[State, State]):
             reasons = [unbound(shown, state.question, e) for e in evidence]
             if all(reasons):
                 return self._fallback(state, f"not bound to the question: {reasons[0]}", text, usage)
+            spans = [s for e in evidence if (s := cloze_span(state.question, e))]
+            if spans and not any(agrees(shown, s) for s in spans):
+                why = f"the question's own words frame {spans[0]!r} in the evidence, not the answer"
+                return self._fallback(state, why, text, usage)
         state.answer = Answer(
             text=shown, found=True, mode="llm", language=q.language, question=state.question
         )
@@ -364,11 +368,6 @@ class LLMWriter(Runnable[State, State]):
         state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, **meta})
 
 
-# Titles that follow a person's name in Korean news ("BC카드 최원석 사장", "구현모 KT 대표").
-_TITLES = (
-    "사장 대표 장관 차관 기자 총재 회장 부회장 총리 대통령 의원 교수 연구원 위원장 본부장 단장 실장 "
-    "부장 팀장 이사 국장 청장 시장 지사 원장 소장 센터장 감독 선수 변호사 박사 작가 씨 CEO CTO COO"
-).split()
 _NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\(\1\))?")
 
 
@@ -379,7 +378,7 @@ def romanize_names(text: str, evidence: list[str]) -> str:
     that the evidence writes before a title ("최원석 사장")."""
 
     def named(hangul: str) -> bool:
-        after = rf"{hangul}\s*(?:\S+\s+)?(?:{'|'.join(_TITLES)})"
+        after = rf"{hangul}\s*(?:\S+\s+)?(?:{'|'.join(PERSON_TITLES)})"
         return any(re.search(after, e) for e in evidence)
 
     def fix(m: re.Match[str]) -> str:

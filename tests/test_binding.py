@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.binding import article_term, unbound
+from qa.binding import agrees, article_term, cloze_span, restore_glosses, unbound
 
 MINERALS = (
     "몽골은 세계 10대 자원부국으로 희토류(세계 매장량 16% 보유), 구리(2위), 형석(3위), 금, 철, 아연 등 "
@@ -20,6 +20,9 @@ LUMA = (
     "휘도-색차 부호화 시스템 (luminance-chrominance encoding system)을 사용한다."
 )
 ROOTS = "치불선근은 3계의 무명(無明)이 아닌 욕계의 무명(無明)을 가리킨다."
+ENGINE = "신형 엔진은 기존 규격에서 정해졌기 때문에 새 연료 탱크의 크기가 차체 설계보다 먼저 결정되었다."
+BURIAL = "그의 유해는 마을 동쪽 3 킬로미터 떨어진 한빛 국립공원 입구에 묻혔다."
+VIEWS = "이 학파는 무상한 것들의 모임을 '내 것' 등으로 여기는 견해를 살가야견(薩迦耶見)이라 부른다."
 SIGNING = (
     "울란바토르 몽골 중앙은행에서 진행된 이번 사업계약 체결에는 BC카드 최원석 사장과 "
     "몽골 중앙은행 락바수랭 뱌드란 총재가 참석했다."
@@ -53,6 +56,13 @@ SIGNING = (
         # a value said of several things, without the word that tells which
         ("무명(無明)", "치불선근은 무엇만을 가리키는가?", ROOTS, False),
         ("욕계의 무명(無明)", "치불선근은 무엇만을 가리키는가?", ROOTS, True),
+        # the topic of an adverbial clause ("-기 때문에") is not what the main clause says
+        ("신형 엔진", "차체 설계보다 먼저 결정된 것은?", ENGINE, False),
+        ("새 연료 탱크의 크기", "차체 설계보다 먼저 결정된 것은?", ENGINE, True),
+        # a phrase cut before the noun it ends on names another thing
+        ("한빛 국립공원", "그의 유해가 묻힌 곳은?", BURIAL, False),
+        ("한빛 국립공원 입구입니다.", "그의 유해가 묻힌 곳은?", BURIAL, True),
+        ("최원석", "사업계약 체결에 참석한 BC카드 사람은?", SIGNING, True),  # a title only says who
         # nothing of its own to bind: judged by the restating check, not here
         ("BC카드 사장입니다.", "BC카드 사장은 누구인가요?", SIGNING, True),
     ],
@@ -81,3 +91,37 @@ def test_binding_table(answer: str, question: str, evidence: str, bound: bool) -
 )
 def test_a_gloss_alone_is_shown_with_the_articles_term(answer: str, evidence: str, shown: str | None) -> None:
     assert article_term(answer, evidence) == shown
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "span"),
+    [
+        ("무상한 것들의 모임을 무엇 등으로 여기는 견해인가?", VIEWS, "'내 것'"),
+        ("회사는 작년 누구를 대표로 뽑았나?", "회사는 작년 홍길동 씨를 대표로 뽑았다.", "홍길동 씨를"),
+        ("누가 금융실명제를 실시했나?", "김영삼은 1993년 금융실명제를 실시했다.", None),  # nothing before it
+        ("그의 유해가 묻힌 곳은?", BURIAL, None),  # no question word to stand for the answer
+        ("유해는 어디에 묻혔나?", "유해는 오래 찾지 못했고 다른 곳에서 발견되어 마침내 그곳에 묻혔다.", None),
+    ],
+)
+def test_the_span_the_questions_own_words_frame(question: str, evidence: str, span: str | None) -> None:
+    assert cloze_span(question, evidence) == span
+
+
+def test_an_answer_agrees_with_the_framed_span_when_they_share_a_word() -> None:
+    assert agrees("'내 것' 등입니다.", "'내 것'")
+    assert not agrees("살가야견(薩迦耶見)", "'내 것'")
+    assert agrees("홍길동", "홍길동 부사장을")
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        ("리켄베커(리켄베커) 기타", "Rickenbacker(리켄베커) 기타"),  # the gloss written twice
+        ("Rickenbacker(Rickenbacker)", "Rickenbacker(리켄베커)"),
+        ("Rickenbacker(리켄베커)", "Rickenbacker(리켄베커)"),  # already as the evidence writes it
+        ("무명(무명)", "무명(무명)"),  # no pair in the evidence to restore it from
+    ],
+)
+def test_a_gloss_written_twice_is_restored_from_the_evidence(answer: str, shown: str) -> None:
+    evidence = ["리켄베커 사의 Rickenbacker(리켄베커) 기타가 최초의 전기 기타다."]
+    assert restore_glosses(answer, evidence) == shown
