@@ -91,19 +91,29 @@ def fit_decision(rows: list[dict], ranker: tuple[np.ndarray, float], texts) -> t
     return _logistic(np.array(Q), np.array(y, dtype=int))
 
 
+Case = tuple[float, bool, bool, bool]
+
+
 def held_out(rows: list[dict], texts: dict[str, list[str]]) -> list[tuple[float, bool, bool, bool]]:
     """(p_answer, answerable, best holds the answer, best is the gold sentence) of every
     case, each from models fitted on the folds that do not hold its article."""
+    return list(held_out_by_id(rows, texts).values())
+
+
+def held_out_by_id(
+    rows: list[dict], texts: dict[str, list[str]]
+) -> dict[str, tuple[float, bool, bool, bool]]:
+    """:func:`held_out`, by case id."""
     articles = sorted({r["article"] for r in rows})
     rng = np.random.default_rng(0)
     fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
-    out = []
+    out = {}
     for k in range(FOLDS):
         train = [r for r in rows if fold_of[r["article"]] != k]
         ranker = fit_ranker(train)
         decision = fit_decision(train, ranker, texts)
         for r in (r for r in rows if fold_of[r["article"]] == k):
-            out.append(_case(r, ranker, decision, texts))
+            out[r["id"]] = _case(r, ranker, decision, texts)
     return out
 
 
@@ -236,6 +246,8 @@ def main() -> None:
     for part in ("ranker", "decision"):
         print(part, {k: round(v, 3) for k, v in model["e5"][part].items()})
     if args.write:
+        if OUT.exists() and "rescue" in (old := json.loads(OUT.read_text(encoding="utf-8")))["e5"]:
+            model["e5"]["rescue"] = old["e5"]["rescue"]  # fit.rescue's, judged on its own data
         OUT.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {OUT}")
 

@@ -52,6 +52,8 @@ class State:
     p_answer: float = 0.0
     neighbour: Evidence | None = None  # shown with the best sentence (qa.evidence.Ranked.neighbour)
     threshold: float = 0.5
+    rescue_floor: float | None = None  # None: no LLM may answer what the decision declines
+    near_miss: bool = False
     features: dict[str, float] = field(default_factory=dict)
     found: bool = False
     reason: str = ""
@@ -198,6 +200,7 @@ class Pipeline:
                 ranked.threshold,
                 ranked.features,
             )
+            state.rescue_floor = self.model.rescue_floor
         return state
 
     def _decide(self, state: State) -> State:
@@ -205,11 +208,17 @@ class Pipeline:
         best = state.evidence[0] if state.evidence else None
         q = state.query
         names_nothing = not q.terms and not q.followup
-        state.found, state.reason = decide(q.expects, best, state.p_answer, state.threshold, names_nothing)
+        state.found, state.reason, state.near_miss = decide(
+            q.expects, best, state.p_answer, state.threshold, names_nothing, state.rescue_floor
+        )
         return state
 
     def _write(self, state: State) -> State:
         if not state.found:
+            rescue = getattr(self.writer, "rescue", None)
+            if state.near_miss and rescue is not None:
+                rescue(state)  # the LLM's checked answer, or the refusal with why not
+                return state
             return refuse(state)
         return self.writer.invoke(state)
 

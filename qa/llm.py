@@ -31,7 +31,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from index import korean
 from qa import models, romanize
 from qa.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
-from qa.chain import State, write_extractive
+from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError, WorkerError
 from qa.llamacpp import LlamaCppChat
 from qa.settings import Settings
@@ -270,6 +270,29 @@ class LLMWriter(Runnable[State, State]):
             pass
         return input
 
+    def rescue(self, state: State) -> bool:
+        """Answer a question the decision declined as a near miss, when the LLM's answer
+        passes every check of :func:`review`; else refuse, with the LLM's text and why it
+        was not shown in the refusal's ``meta``. Returns whether it answered.
+
+        The LLM reads the evidence in other words than the question's; its answer
+        is only shown when each of its names and numbers is in the evidence and
+        bound to the question's subject (``fit/rescue.py`` measures this).
+        """
+        state.found = True
+        self.invoke(state)
+        assert state.answer is not None
+        if state.answer.mode == "llm":
+            state.reason += "; near miss answered: the LLM's answer passed every check"
+            state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, "rescued": True})
+            return True
+        meta: dict[str, Any] = {k: v for k, v in state.answer.meta.items() if k in ("llm_text", "fallback")}
+        state.found = False
+        refuse(state)
+        assert state.answer is not None
+        state.answer = dataclasses.replace(state.answer, meta={**meta, "rescued": False})
+        return False
+
     def stream_text(self, state: State, config: RunnableConfig | None = None) -> Iterator[str]:
         """Yield the answer's text as the model writes it; ``state.answer`` is set at the end.
 
@@ -319,33 +342,11 @@ class LLMWriter(Runnable[State, State]):
         if cut:
             return self._fallback(state, "the LLM's answer ran past its token limit", text, usage)
         evidence = evidence_texts(state)
+        previous = state.history[-1].question if q.followup and state.history else ""
         # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
-        shown = restore_glosses(romanize_names(text, evidence) if q.language == "en" else text, evidence)
-        if q.language == "ko":  # a Latin gloss alone is shown with the article's Korean term
-            shown = next((t for e in evidence if (t := article_term(shown, e))), shown)
-        # A bare value ("70%") is in no language, so in any; a Korean question may be
-        # answered with a Latin name the evidence writes ("T-Card").
-        written = written_language(shown)
-        if written and written != q.language and not (q.language == "ko" and _copied(shown, evidence)):
-            language = LANGUAGE_NAMES.get(q.language, q.language)
-            return self._fallback(state, f"the LLM did not answer in {language}", text, usage)
-        sources = [*evidence, state.question]
-        if q.followup and state.history:
-            sources.append(state.history[-1].question)
-        if bad := unsupported(shown, sources):
-            return self._fallback(state, f"not in the evidence: {', '.join(bad)}", text, usage)
-        if _ASKS_BACK.search(shown):
-            return self._fallback(state, "the LLM answered with a question", text, usage)
-        if not adds_to(shown, state.question, evidence):
-            return self._fallback(state, "the answer only restates the question", text, usage)
-        if q.language == "ko":
-            reasons = [unbound(shown, state.question, e) for e in evidence]
-            if all(reasons):
-                return self._fallback(state, f"not bound to the question: {reasons[0]}", text, usage)
-            spans = [s for e in evidence if (s := cloze_span(state.question, e))]
-            if spans and not any(agrees(shown, s) for s in spans):
-                why = f"the question's own words frame {spans[0]!r} in the evidence, not the answer"
-                return self._fallback(state, why, text, usage)
+        shown, why = review(text, state.question, q.language, evidence, previous)
+        if why:
+            return self._fallback(state, why, text, usage)
         state.answer = Answer(
             text=shown, found=True, mode="llm", language=q.language, question=state.question
         )
@@ -369,6 +370,41 @@ class LLMWriter(Runnable[State, State]):
 
 
 _NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\(\1\))?")
+
+
+def review(
+    text: str, question: str, language: str, evidence: list[str], previous: str = ""
+) -> tuple[str, str]:
+    """What the reader is shown of the LLM's ``text``, and why it may not be shown ('' when it may).
+
+    ``previous`` is the earlier question a follow-up leans on. The checks, in
+    order: the answer's language, every number and name in the evidence
+    (:mod:`qa.support`), not a question back, more than the question's own
+    words, and, for Korean, bound to the question's subject (:mod:`qa.binding`)
+    and agreeing with the span the question's own words frame.
+    """
+    shown = restore_glosses(romanize_names(text, evidence) if language == "en" else text, evidence)
+    if language == "ko":  # a Latin gloss alone is shown with the article's Korean term
+        shown = next((t for e in evidence if (t := article_term(shown, e))), shown)
+    # A bare value ("70%") is in no language, so in any; a Korean question may be
+    # answered with a Latin name the evidence writes ("T-Card").
+    written = written_language(shown)
+    if written and written != language and not (language == "ko" and _copied(shown, evidence)):
+        return shown, f"the LLM did not answer in {LANGUAGE_NAMES.get(language, language)}"
+    if bad := unsupported(shown, [*evidence, question, *([previous] if previous else [])]):
+        return shown, f"not in the evidence: {', '.join(bad)}"
+    if _ASKS_BACK.search(shown):
+        return shown, "the LLM answered with a question"
+    if not adds_to(shown, question, evidence):
+        return shown, "the answer only restates the question"
+    if language == "ko":
+        reasons = [unbound(shown, question, e) for e in evidence]
+        if all(reasons):
+            return shown, f"not bound to the question: {reasons[0]}"
+        spans = [s for e in evidence if (s := cloze_span(question, e))]
+        if spans and not any(agrees(shown, s) for s in spans):
+            return shown, f"the question's own words frame {spans[0]!r} in the evidence, not the answer"
+    return shown, ""
 
 
 def romanize_names(text: str, evidence: list[str]) -> str:

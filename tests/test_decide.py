@@ -21,25 +21,32 @@ def evidence(text: str, fits: bool = True) -> Evidence:
 
 
 @pytest.mark.parametrize(
-    ("expects", "fits", "p", "found", "why"),
+    ("expects", "fits", "p", "found", "why", "near_miss"),
     [
-        (None, True, 0.9, True, "p=0.90 >= 0.50"),
-        (None, True, 0.2, False, "p=0.20 < 0.50"),
-        ("number", False, 0.99, False, "asks for a number; the evidence has none"),
-        ("byline", True, 0.01, True, "the article's byline"),
-        ("email", True, 0.01, True, "the article's email"),
-        ("email", False, 0.99, False, "asks for a email; the evidence has none"),
-        ("year", True, 0.5, True, ">= 0.50"),
+        (None, True, 0.9, True, "p=0.90 >= 0.50", False),
+        (None, True, 0.2, False, "p=0.20 < 0.50", False),
+        (None, True, 0.35, False, "p=0.35 < 0.50", True),  # at or above the rescue floor of 0.30
+        ("number", False, 0.4, False, "asks for a number; the evidence has none", False),  # never rescued
+        ("number", False, 0.99, False, "asks for a number; the evidence has none", False),
+        ("byline", True, 0.01, True, "the article's byline", False),
+        ("email", True, 0.01, True, "the article's email", False),
+        ("email", False, 0.99, False, "asks for a email; the evidence has none", False),
+        ("year", True, 0.5, True, ">= 0.50", False),
     ],
 )
-def test_decide_table(expects, fits, p, found, why):
-    ok, reason = decide(expects, evidence("2024년 3월 1일 서울에서 열렸다.", fits), p, 0.5)
-    assert ok is found
-    assert why in reason
+def test_decide_table(expects, fits, p, found, why, near_miss):
+    decision = decide(expects, evidence("2024년 3월 1일 서울에서 열렸다.", fits), p, 0.5, floor=0.3)
+    assert decision.found is found
+    assert why in decision.reason
+    assert decision.near_miss is near_miss
 
 
 def test_nothing_retrieved_declines():
-    assert decide(None, None, 1.0, 0.5) == (False, "nothing retrieved")
+    assert decide(None, None, 1.0, 0.5) == (False, "nothing retrieved", False)
+
+
+def test_without_a_floor_nothing_is_a_near_miss():
+    assert not decide(None, evidence("2024년 3월 1일 서울에서 열렸다."), 0.45, 0.5).near_miss
 
 
 def _row(**values: float) -> np.ndarray:

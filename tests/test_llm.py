@@ -7,6 +7,7 @@ server on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import subprocess
@@ -25,8 +26,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
+import qa.engine
 import qa.llm
 from qa import Answer, Chatbot, ModelError, Settings
+from qa.decide import shipped_model
 from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, romanize_names, writer_for
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
@@ -155,6 +158,50 @@ def test_questions_the_core_refuses_never_reach_the_llm(scripted):
     assert a.mode == "refusal" and chat.prompts == []
 
 
+@pytest.fixture
+def near_misses(monkeypatch: pytest.MonkeyPatch):
+    """Decision models that decline every question by its probability, as a near miss
+    (``floor=0``) or not (``floor`` above the threshold)."""
+
+    def use(floor: float) -> None:
+        model = dataclasses.replace(shipped_model(), threshold=1.01, rescue_floor=floor)
+        monkeypatch.setattr(qa.engine, "shipped_model", lambda embedder_id: model)
+
+    return use
+
+
+BC_CARD_Q = "N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?"
+
+
+def test_a_near_miss_is_answered_when_the_llms_answer_passes_every_check(scripted, near_misses):
+    near_misses(0.0)
+    bot, _ = scripted("최원석 사장입니다.")
+    a = bot.ask(BC_CARD_Q)
+    assert (a.found, a.mode, a.text, a.meta["rescued"]) == (True, "llm", "최원석 사장입니다.", True)
+    assert "near miss answered" in a.meta["reason"]
+    assert a.sources and "최원석" in a.sources[0].evidence
+
+
+def test_a_near_miss_stays_declined_when_the_llms_answer_fails_a_check(scripted, near_misses):
+    near_misses(0.0)
+    bot, _ = scripted("BC카드 사장은 김민수입니다.")
+    a = bot.ask(BC_CARD_Q)
+    assert (a.found, a.mode, a.meta["rescued"]) == (False, "refusal", False)
+    assert "김민수" in a.meta["fallback"] and a.meta["llm_text"] == "BC카드 사장은 김민수입니다."
+
+
+def test_a_decline_below_the_rescue_floor_never_reaches_the_llm(scripted, near_misses):
+    near_misses(1.01)
+    bot, chat = scripted()
+    assert bot.ask(BC_CARD_Q).mode == "refusal" and chat.prompts == []
+
+
+def test_the_extractive_answerer_never_answers_a_near_miss(settings, near_misses):
+    near_misses(0.0)
+    bot = Chatbot(settings=settings.with_(answerer="extractive", llm_model_name=uuid.uuid4().hex))
+    assert bot.ask(BC_CARD_Q).mode == "refusal"
+
+
 def test_an_elliptical_follow_up_shows_the_previous_question(scripted):
     bot, chat = scripted("구리는 세계 2위입니다.", "구리는 세계 2위입니다.")
     bot.ask("몽골은 희토류를 얼마나 보유하고 있나요?")
@@ -257,6 +304,14 @@ def test_english_question_english_answer(llm_bot):
     assert a.mode == "llm", a.meta
     assert re.search(r"Cho[ie]\s*Won-?seok|최원석", a.text, re.IGNORECASE)
     assert re.search(r"[A-Za-z]{3}", a.text) and "The article says" not in a.text
+
+
+def test_the_real_llm_answers_a_near_miss_with_a_checked_answer(settings, real_llm, near_misses):
+    near_misses(0.0)
+    bot = Chatbot(settings=settings.with_(answerer="llm", llm_model_name=uuid.uuid4().hex))
+    a = bot.ask(BC_CARD_Q)
+    assert (a.found, a.mode, a.meta["rescued"]) == (True, "llm", True), a.meta
+    assert "최원석" in a.text
 
 
 def test_real_streaming_comes_in_pieces(llm_bot):
