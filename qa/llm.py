@@ -282,6 +282,11 @@ class LLMWriter(Runnable[State, State]):
         state.found = True
         self.invoke(state)
         assert state.answer is not None
+        if state.answer.mode == "llm" and not is_short(state.answer.text, evidence_texts(state)):
+            fallback = "a near miss needs a short answer; the LLM's restates the evidence"
+            state.answer = dataclasses.replace(
+                state.answer, mode="extractive", meta={**state.answer.meta, "fallback": fallback}
+            )
         if state.answer.mode == "llm":
             state.reason += "; near miss answered: the LLM's answer passed every check"
             state.answer = dataclasses.replace(state.answer, meta={**state.answer.meta, "rescued": True})
@@ -370,6 +375,17 @@ class LLMWriter(Runnable[State, State]):
 
 
 _NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\(\1\))?")
+
+
+#: Longest share of the best evidence sentence a near miss's answer may take up (in characters).
+SHORT_SHARE = 0.5
+
+
+def is_short(answer: str, evidence: list[str]) -> bool:
+    """Is ``answer`` a short answer rather than the evidence said again? A near miss is
+    answered for a fact the LLM picks out; a sentence it copies commits to nothing the
+    decision had not already found too weak."""
+    return len(answer) <= SHORT_SHARE * len(evidence[0])
 
 
 def review(

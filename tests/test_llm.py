@@ -190,6 +190,15 @@ def test_a_near_miss_stays_declined_when_the_llms_answer_fails_a_check(scripted,
     assert "김민수" in a.meta["fallback"] and a.meta["llm_text"] == "BC카드 사장은 김민수입니다."
 
 
+def test_a_near_miss_is_not_answered_with_the_evidence_said_again(scripted, near_misses):
+    near_misses(0.0)
+    copied = "이번 사업계약 체결에는 BC카드 최원석 사장과 몽골 중앙은행 락바수랭 뱌드란 총재가 참석했다."
+    bot, _ = scripted(copied)
+    a = bot.ask(BC_CARD_Q)
+    assert (a.found, a.mode, a.meta["rescued"]) == (False, "refusal", False)
+    assert "short answer" in a.meta["fallback"]
+
+
 def test_a_decline_below_the_rescue_floor_never_reaches_the_llm(scripted, near_misses):
     near_misses(1.01)
     bot, chat = scripted()
