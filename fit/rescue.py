@@ -102,7 +102,7 @@ def _norm(text: str) -> str:
 
 def judge(data: Path, threshold: float) -> dict:
     """Today's checks over what the LLM wrote; the floor with the lowest cost below ``threshold``."""
-    from qa.llm import DECLINE, is_short, review
+    from qa.llm import DECLINE, near_miss_problem, review
 
     records = _read(data / "rescue.jsonl")
     # (p, the change in cost when this case is answered with the LLM's text)
@@ -112,7 +112,7 @@ def judge(data: Path, threshold: float) -> dict:
             continue
         text = r["llm_text"]
         shown, why = review(text, r["question"], "ko", r["evidence"]) if text else ("", "no text")
-        if why or DECLINE in text or not is_short(shown, r["evidence"]):
+        if why or DECLINE in text or near_miss_problem(shown, r["evidence"]):
             changes.append((r["p_held"], 0.0, "refused"))
         elif r["unanswerable"]:
             changes.append((r["p_held"], WRONG_ANSWER_COST, "unanswerable answered"))

@@ -282,8 +282,9 @@ class LLMWriter(Runnable[State, State]):
         state.found = True
         self.invoke(state)
         assert state.answer is not None
-        if state.answer.mode == "llm" and not is_short(state.answer.text, evidence_texts(state)):
-            fallback = "a near miss needs a short answer; the LLM's restates the evidence"
+        if state.answer.mode == "llm" and (
+            fallback := near_miss_problem(state.answer.text, evidence_texts(state))
+        ):
             state.answer = dataclasses.replace(
                 state.answer, mode="extractive", meta={**state.answer.meta, "fallback": fallback}
             )
@@ -381,11 +382,21 @@ _NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\
 SHORT_SHARE = 0.5
 
 
-def is_short(answer: str, evidence: list[str]) -> bool:
-    """Is ``answer`` a short answer rather than the evidence said again? A near miss is
-    answered for a fact the LLM picks out; a sentence it copies commits to nothing the
-    decision had not already found too weak."""
-    return len(answer) <= SHORT_SHARE * len(evidence[0])
+def near_miss_problem(answer: str, evidence: list[str]) -> str:
+    """Why a near miss may not be answered with ``answer``, which passed :func:`review`; ''
+    when it may. A near miss is answered for a fact the LLM picks out of the evidence:
+
+    - a copy of the evidence (over ``SHORT_SHARE`` of the best sentence) commits to
+      nothing the decision had not already found too weak;
+    - a name or number the answer takes from the question and the evidence lacks
+      ("노현정 연구위원은 SMR에 대해 ...", about a sentence without SMR) is what
+      made the decision unsure.
+    """
+    if len(answer) > SHORT_SHARE * len(evidence[0]):
+        return "a near miss needs a short answer; the LLM's restates the evidence"
+    if bad := unsupported(answer, evidence):
+        return f"a near miss's answer names what only the question says: {', '.join(bad)}"
+    return ""
 
 
 def review(

@@ -133,6 +133,16 @@ class Sources:
         return all(self.has_word(w) for w in core)
 
 
+# A number and the Hangul counter or unit written right after it ("10분", "2천억원", "3 명").
+_COUNTED = re.compile(r"(?<![\d.,])(\d[\d,.]*\d|\d)((?:\s*[만억조천])*\s*[가-힣])")
+
+
+def _counted(number: str, counter: str) -> str:
+    """A pattern for ``number`` with ``counter``, spaces between them free."""
+    parts = [re.escape(ch) for ch in "".join(counter.split())]
+    return rf"(?<![\d.,]){re.escape(number)}\s*" + r"\s*".join(parts)
+
+
 def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
     """The numbers, dates and names in ``answer`` that ``sources`` do not support, in order.
 
@@ -156,6 +166,10 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
     for shown, base, mult in _numbers(answer):
         if mult not in ev.values and not (base == mult and base in ev.values):
             bad.append(shown)
+    # "5분" where the evidence has 5 only as "5개 노선": a count of something else.
+    for m in _COUNTED.finditer(answer):
+        if m.group(1) in ev.text and not re.search(_counted(m.group(1), m.group(2)), ev.text):
+            bad.append(m.group())
 
     for name in _latin_names(answer):
         if len(name) == 1 and _date_or_count(name[0]) is not None:

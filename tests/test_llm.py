@@ -30,7 +30,7 @@ import qa.engine
 import qa.llm
 from qa import Answer, Chatbot, ModelError, Settings
 from qa.decide import shipped_model
-from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, romanize_names, writer_for
+from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, near_miss_problem, romanize_names, writer_for
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -197,6 +197,20 @@ def test_a_near_miss_is_not_answered_with_the_evidence_said_again(scripted, near
     a = bot.ask(BC_CARD_Q)
     assert (a.found, a.mode, a.meta["rescued"]) == (False, "refusal", False)
     assert "short answer" in a.meta["fallback"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ("비용 문제입니다.", ""),
+        ("SMR에는 비용 문제.", "only the question says: SMR"),  # SMR is the question's word
+        ("노현정 선임연구위원은 모든 해법의 바탕에는 결국 비용 문제가 있다고 말했다.", "short answer"),
+    ],
+)
+def test_what_a_near_misss_answer_must_take_from_the_evidence(answer, problem):
+    evidence = ['노현정 선임연구위원은 "모든 해법의 바탕에는 결국 비용 문제가 있다"며 합의를 강조했다.']
+    found = near_miss_problem(answer, evidence)
+    assert (problem in found) if problem else found == ""
 
 
 def test_a_decline_below_the_rescue_floor_never_reaches_the_llm(scripted, near_misses):

@@ -118,3 +118,19 @@ def test_an_answer_must_add_something_from_the_evidence_to_the_question():
     assert adds_to("Mongolia's copper is Mongolia's.", "What about Mongolia's copper?", [MINERALS]) == []
     ulaanbaatar = adds_to("It was held in Ulaanbaatar.", "Where was it held?", [PRESIDENT])
     assert [w.strip(".") for w in ulaanbaatar] == ["ulaanbaatar"]
+
+
+SHUTTLE = "무료 셔틀버스 5개 노선에 버스 45대를 투입한다. 배차 간격은 평일 20분, 주말과 공휴일 10분이다."
+
+
+@pytest.mark.parametrize(
+    ("answer", "bad"),
+    [
+        ("5분마다 와요.", ["5분"]),  # 5 is in the evidence, as a count of routes
+        ("10분마다 와요.", []),
+        ("버스 45 대", []),  # spaces between a number and its counter are free
+        ("20분", []),
+    ],
+)
+def test_a_number_counts_what_the_evidence_counts_with_it(answer, bad):
+    assert unsupported(answer, [SHUTTLE]) == bad
