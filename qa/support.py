@@ -133,14 +133,18 @@ class Sources:
         return all(self.has_word(w) for w in core)
 
 
-# A number and the Hangul counter or unit written right after it ("10분", "2천억원", "3 명").
-_COUNTED = re.compile(r"(?<![\d.,])(\d[\d,.]*\d|\d)((?:\s*[만억조천])*\s*[가-힣])")
+# A number and the Hangul counter or unit written right after it ("10분", "2천억원", "3 명"),
+# past its multipliers and an "about" ("10만여명").
+_COUNTED = re.compile(r"(?<![\d.,])(\d[\d,.]*\d|\d)((?:\s*[만억조천])*)\s*(?:여\s*)?([가-힣])")
+# Counters with another spelling: "70퍼센트" for "70%".
+_SAME_COUNTER = {"퍼": "(?:퍼|%)"}
 
 
-def _counted(number: str, counter: str) -> str:
-    """A pattern for ``number`` with ``counter``, spaces between them free."""
-    parts = [re.escape(ch) for ch in "".join(counter.split())]
-    return rf"(?<![\d.,]){re.escape(number)}\s*" + r"\s*".join(parts)
+def _counted(number: str, multipliers: str, counter: str) -> str:
+    """A pattern for ``number`` with its multipliers and ``counter``; spaces and "여" free."""
+    parts = [re.escape(ch) for ch in "".join(multipliers.split())]
+    unit = _SAME_COUNTER.get(counter, re.escape(counter))
+    return rf"(?<![\d.,]){re.escape(number)}\s*" + "".join(p + r"\s*" for p in parts) + rf"(?:여\s*)?{unit}"
 
 
 def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
@@ -168,7 +172,7 @@ def unsupported(answer: str, sources: Sequence[str]) -> list[str]:
             bad.append(shown)
     # "5분" where the evidence has 5 only as "5개 노선": a count of something else.
     for m in _COUNTED.finditer(answer):
-        if m.group(1) in ev.text and not re.search(_counted(m.group(1), m.group(2)), ev.text):
+        if m.group(1) in ev.text and not re.search(_counted(*m.groups()), ev.text):
             bad.append(m.group())
 
     for name in _latin_names(answer):
