@@ -209,7 +209,6 @@ def _lost_head(answer: str, evidence: str, toks: tuple[korean.Token, ...], kept:
     place the evidence writes the answer's phrase must lose it. A person's title after a
     name ("최원석 사장") only says who the person is."""
     flat, at = _flat(evidence)
-    lost = ""
     for run in _runs(korean._tokenize(answer), min_content=1):
         if all(t[1] in ("SN", "NR") for t in run if t[1] in _CONTENT):
             continue  # numbers have their own check
@@ -219,10 +218,8 @@ def _lost_head(answer: str, evidence: str, toks: tuple[korean.Token, ...], kept:
             continue
         heads = [_head_after(toks, end, kept) for end in ends]
         if all(heads):
-            lost = heads[0]
-        else:
-            return ""
-    return lost
+            return heads[0]
+    return ""
 
 
 def _head_after(toks: tuple[korean.Token, ...], end: int, kept: set[str]) -> str:

@@ -62,6 +62,9 @@ SIGNING = (
         # a phrase cut before the noun it ends on names another thing
         ("한빛 국립공원", "그의 유해가 묻힌 곳은?", BURIAL, False),
         ("한빛 국립공원 입구입니다.", "그의 유해가 묻힌 곳은?", BURIAL, True),
+        # ... wherever in the answer the cut phrase comes, after a phrase the evidence has whole
+        ("마을 동쪽의 한빛 국립공원", "그의 유해가 묻힌 곳은?", BURIAL, False),
+        ("마을 동쪽 3 킬로미터 떨어진 한빛 국립공원 입구", "그의 유해가 묻힌 곳은?", BURIAL, True),
         ("최원석", "사업계약 체결에 참석한 BC카드 사람은?", SIGNING, True),  # a title only says who
         # nothing of its own to bind: judged by the restating check, not here
         ("BC카드 사장입니다.", "BC카드 사장은 누구인가요?", SIGNING, True),
