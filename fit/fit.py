@@ -156,7 +156,7 @@ def figures(cases: list[tuple[float, bool, bool, bool]], threshold: float) -> di
 #: What a wrong answer (a sentence without the answer, or any answer to a question
 #: the article does not answer) costs against an honest "the article does not say".
 #: A reader can look elsewhere after a refusal; a wrong answer misleads. On the
-#: shipped features a cost of 1.0 (best accuracy) chooses 0.35, 1.5 chooses 0.40
+#: shipped features a cost of 1.0 (best accuracy) chooses 0.35, 1.5 chooses 0.45
 #: and 2.0 chooses 0.50 (fit/README.md has the curve).
 WRONG_ANSWER_COST = 2.0
 
