@@ -282,3 +282,15 @@ def test_bad_article_files_are_refused(tmp_path, data, message):
 def test_missing_article_file(tmp_path):
     with pytest.raises(ArticleError, match="no article file"):
         load_article(tmp_path / "nope.txt")
+
+
+def test_the_embedders_openmp_settings_stay_with_it(monkeypatch):
+    """OMP_WAIT_POLICY and OMP_NUM_THREADS are set while e5's engine loads and put back
+    after, so that llama.cpp and its worker process do not inherit them."""
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    emb = E5Embeddings(threads=2)
+    assert emb.threads == 2
+    assert "OMP_WAIT_POLICY" not in os.environ
+    assert os.environ["OMP_NUM_THREADS"] == "7"
+    assert len(emb.embed_query("티카드")) == 384
