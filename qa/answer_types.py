@@ -42,12 +42,16 @@ KINDS = (
             r"금액|가격|비용|액수|돈(은|이|을)?\s*(얼마|몇)|매출|영업이익|순이익|이익|손실|예산|"
             r"투자액|투자 규모|사업비|자본금|"
             r"시가총액|연봉|월급|수익|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
+            # a fee or cost by its suffix (참가비, 건설비, 요금, 이적료, 벌금, 집값) asked "얼마";
+            # "얼마나 올랐어?" asks a change, which a percentage answers as well
+            r"[가-힣](비|료|금|값)(은|는|이|을|를|으로|로)?\s*얼마"
+            r"(?!나\s*(올|오르|늘|줄|내|떨어|인상|인하|상승|하락|증가|감소|변))|"
             r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation|fees?|fares?|"
             r"tuition|tolls?|wages?)\b",
             re.I,
         ),
         re.compile(
-            _NUM + r"\s*(여\s*)?(원|달러|유로|엔|위안|파운드|억|조|만\s*원|천\s*원|백만|"
+            _NUM + r"\s*([천만억조]\s*)*(여\s*)?(원|달러|유로|엔|위안|파운드|억|조|백만|"
             r"dollars?|won|euros?|million|billion|trillion)|[$€£¥₩]\s*\d",
             re.I,
         ),

@@ -14,6 +14,13 @@ from qa.answer_types import asked, holds
         ("KT의 작년 영업이익은 얼마인가요?", "money"),
         ("회원권 가격은 어떻게 되나요?", "money"),  # the kind's word ends the question
         ("공사에 들어간 금액은?", "money"),
+        # a fee or cost named by its suffix, asked "얼마"
+        ("백제 야시장 부스 참가비는 얼마야?", "money"),
+        ("객실 요금은 얼마예요?", "money"),
+        ("그 선수의 이적료는 얼마인가?", "money"),
+        ("단지 건설비는 얼마나 들었어요?", "money"),
+        ("요금은 얼마나 올랐어?", "number"),  # a change: a percentage answers it too
+        ("인구가 얼마야?", "number"),  # "가" is the subject particle here, not a price
         ("그걸 쓰는 사람은 몇 퍼센트야?", "percent"),
         ("관중 수는?", "number"),
         ("세자로 책봉된 아들은 태조의 몇 번째 아들이었는가?", "ordinal"),
@@ -39,6 +46,9 @@ def test_the_kind_a_question_asks_for(question: str, kind: str | None) -> None:
         ("ordinal", "그는 두 번째 앨범을 냈다.", True),
         ("ordinal", "그는 앨범을 냈다.", False),
         ("number", "사망자는 30명이었다.", True),
+        ("money", "이적료는 960만 파운드였다.", True),  # a multiplier before the currency
+        ("money", "1조 4천억원을 투자한다.", True),
+        ("money", "부스 80개 규모의 야시장이 열린다.", False),
         ("number", "사망자가 많았다.", False),
         (None, "무엇이든", True),  # an open question: any sentence
     ],
