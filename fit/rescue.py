@@ -102,6 +102,7 @@ def _norm(text: str) -> str:
 
 def judge(data: Path, threshold: float) -> dict:
     """Today's checks over what the LLM wrote; the floor with the lowest cost below ``threshold``."""
+    from qa.answer_types import asked
     from qa.llm import DECLINE, near_miss_problem, review
 
     records = _read(data / "rescue.jsonl")
@@ -111,7 +112,10 @@ def judge(data: Path, threshold: float) -> dict:
         if r["p_held"] >= threshold or not r["fits"]:
             continue
         text = r["llm_text"]
-        shown, why = review(text, r["question"], "ko", r["evidence"]) if text else ("", "no text")
+        expects = asked(r["question"])
+        shown, why = (
+            review(text, r["question"], "ko", r["evidence"], "", expects) if text else ("", "no text")
+        )
         if why or DECLINE in text or near_miss_problem(shown, r["evidence"]):
             changes.append((r["p_held"], 0.0, "refused"))
         elif r["unanswerable"]:

@@ -73,6 +73,27 @@ KINDS = (
         ),
     ),
     Kind(
+        # how long something lasts or took: "며칠 동안", "몇 분 만에", "얼마나 걸렸어?"; an
+        # hour of the day ("밤 9시") or a count of other things does not answer it
+        "duration",
+        re.compile(
+            r"(몇\s*(초|분|시간|일|주|주일|개월|달|년|해)|며칠|얼마나?)\s*(동안|간|만에|걸)|얼마나\s*오래|"
+            r"how long (did|does|do|will|would|has|have|had|can|could)\b|"
+            r"how many (seconds|minutes|hours|days|weeks|months|years)",
+            re.I,
+        ),
+        re.compile(
+            _NUM
+            + r"\s*(초|분|시간|일|주|개월|달|년|해)|"
+            + _KO_NUM
+            + r"\s*(시간|개월|달|주일)|"
+            + _KO_NUM
+            + r"\s+(초|분|일|주|년|해)|하루|이틀|사흘|나흘|닷새|엿새|이레|여드레|아흐레|열흘|보름|"
+            r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
+            re.I,
+        ),
+    ),
+    Kind(
         "clock",
         re.compile(r"몇\s*시(?!간)|what time|at what time", re.I),
         re.compile(_NUM + r"\s*시(?!간)|\d{1,2}:\d\d|\b[ap]\.?m\b", re.I),
@@ -118,6 +139,19 @@ KINDS = (
         ),
     ),
     Kind(
+        # a count of people is written with its counter: "10만여명", "세 명", "3인"
+        "people",
+        re.compile(
+            r"몇\s*명|how many (people|persons|men|women|children|visitors|tourists|employees|workers|"
+            r"members|students|residents|users|fans|soldiers|passengers|players|spectators)",
+            re.I,
+        ),
+        re.compile(
+            "(" + _NUM + "|" + _KO_NUM + r")\s*([천만억]\s*)*(여\s*)?(명|인(?![가-힣]))|\b(people|persons)\b",
+            re.I,
+        ),
+    ),
+    Kind(
         "number",
         re.compile(
             r"몇|얼마나?|규모|[가-힣]\s+수(는|가)?\s*(\?|$|얼마|몇)|개수|인원수|"
@@ -129,6 +163,10 @@ KINDS = (
 )
 
 _BY_NAME = {k.name: k for k in KINDS}
+
+#: Kinds whose answer is a value that a short answer writes itself (a number, a date, a
+#: sum); a quote, a byline or an address may be given in other words or by a name alone.
+VALUES = frozenset(_BY_NAME) - {"email", "quote", "byline"}
 
 
 #: Question words: a kind's pattern that holds one asks wherever it stands.

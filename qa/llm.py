@@ -29,7 +29,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
-from qa import models, romanize
+from qa import answer_types, models, romanize
 from qa.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
 from qa.chain import State, refuse, write_extractive
 from qa.errors import ModelError, WorkerError
@@ -350,7 +350,7 @@ class LLMWriter(Runnable[State, State]):
         evidence = evidence_texts(state)
         previous = state.history[-1].question if q.followup and state.history else ""
         # What the user reads; ``text``, as the LLM wrote it, goes to the metadata.
-        shown, why = review(text, state.question, q.language, evidence, previous)
+        shown, why = review(text, state.question, q.language, evidence, previous, q.expects)
         if why:
             return self._fallback(state, why, text, usage)
         state.answer = Answer(
@@ -400,15 +400,22 @@ def near_miss_problem(answer: str, evidence: list[str]) -> str:
 
 
 def review(
-    text: str, question: str, language: str, evidence: list[str], previous: str = ""
+    text: str,
+    question: str,
+    language: str,
+    evidence: list[str],
+    previous: str = "",
+    expects: str | None = None,
 ) -> tuple[str, str]:
     """What the reader is shown of the LLM's ``text``, and why it may not be shown ('' when it may).
 
-    ``previous`` is the earlier question a follow-up leans on. The checks, in
-    order: the answer's language, every number and name in the evidence
-    (:mod:`qa.support`), not a question back, more than the question's own
-    words, and, for Korean, bound to the question's subject (:mod:`qa.binding`)
-    and agreeing with the span the question's own words frame.
+    ``previous`` is the earlier question a follow-up leans on, ``expects`` the kind
+    of answer asked for (``Query.expects``). The checks, in order: the answer's
+    language, every number and name in the evidence (:mod:`qa.support`), not a
+    question back, more than the question's own words, and, for Korean, a value
+    of the kind asked for ("몇 번째" is not answered by "80여종"), bound to the
+    question's subject (:mod:`qa.binding`) and agreeing with the span the
+    question's own words frame.
     """
     shown = restore_glosses(romanize_names(text, evidence) if language == "en" else text, evidence)
     if language == "ko":  # a Latin gloss alone is shown with the article's Korean term
@@ -425,6 +432,8 @@ def review(
     if not adds_to(shown, question, evidence):
         return shown, "the answer only restates the question"
     if language == "ko":
+        if expects in answer_types.VALUES and not answer_types.holds(expects, shown):
+            return shown, f"asks for a {expects}; the LLM's answer gives none"
         reasons = [unbound(shown, question, e) for e in evidence]
         if all(reasons):
             return shown, f"not bound to the question: {reasons[0]}"

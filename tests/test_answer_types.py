@@ -10,7 +10,7 @@ from qa.answer_types import asked, holds
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("몽골의 인구는 몇 명인가요?", "number"),
+        ("몽골의 인구는 몇 명인가요?", "people"),
         ("KT의 작년 영업이익은 얼마인가요?", "money"),
         ("회원권 가격은 어떻게 되나요?", "money"),  # the kind's word ends the question
         ("공사에 들어간 금액은?", "money"),
@@ -21,6 +21,13 @@ from qa.answer_types import asked, holds
         ("단지 건설비는 얼마나 들었어요?", "money"),
         ("요금은 얼마나 올랐어?", "number"),  # a change: a percentage answers it too
         ("인구가 얼마야?", "number"),  # "가" is the subject particle here, not a price
+        # how long: an hour of the day or a count of other things does not answer it
+        ("올해 축제는 며칠 동안 해요?", "duration"),
+        ("화재는 몇 분 만에 진화되었는가?", "duration"),
+        ("공사는 얼마나 걸렸어?", "duration"),
+        ("How long did the strike last?", "duration"),
+        ("How long is the bridge?", "number"),  # a length
+        ("축제는 며칠에 시작해?", "date"),  # which day, not how many
         ("그걸 쓰는 사람은 몇 퍼센트야?", "percent"),
         ("관중 수는?", "number"),
         ("세자로 책봉된 아들은 태조의 몇 번째 아들이었는가?", "ordinal"),
@@ -32,7 +39,8 @@ from qa.answer_types import asked, holds
         ("만 22세에 연기대상을 탄 작품은?", None),
         # English puts the asked word first: any of its words counts
         ("What was KT's revenue last year?", "money"),
-        ("How many people use it?", "number"),
+        ("How many people use it?", "people"),
+        ("How many bridges are there?", "number"),
     ],
 )
 def test_the_kind_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -49,7 +57,15 @@ def test_the_kind_a_question_asks_for(question: str, kind: str | None) -> None:
         ("money", "이적료는 960만 파운드였다.", True),  # a multiplier before the currency
         ("money", "1조 4천억원을 투자한다.", True),
         ("money", "부스 80개 규모의 야시장이 열린다.", False),
+        ("duration", "10월 3일부터 6일까지 나흘간 열린다.", True),
+        ("duration", "두 달 동안 문을 닫는다.", True),
+        ("duration", "드론쇼는 밤 9시에 열린다.", False),
+        ("duration", "세일 기간에 한일 정상회담이 열렸다.", False),  # "세일", "한일" are words, not days
         ("number", "사망자가 많았다.", False),
+        ("people", "연 10만여명의 몽골인이 찾는다.", True),  # past the multiplier and "여"
+        ("people", "세 명이 숨졌다.", True),
+        ("people", "이 가운데 절반인 29기가 몰려 있다.", False),  # a count, not of people
+        ("people", "3인조 밴드가 공연한다.", False),
         (None, "무엇이든", True),  # an open question: any sentence
     ],
 )

@@ -121,6 +121,21 @@ def test_an_invented_name_falls_back(scripted):
     assert "김민수" in a.meta["fallback"]
 
 
+@pytest.mark.parametrize(
+    ("reply", "mode"),
+    [
+        ("80여종입니다.", "extractive"),  # a count of minerals, every word in the evidence
+        ("2위입니다.", "llm"),
+    ],
+)
+def test_an_answer_without_the_kind_of_value_asked_for_falls_back(scripted, reply, mode):
+    bot, _ = scripted(reply)
+    a = bot.ask("구리는 몽골이 세계에서 몇 번째로 많이 갖고 있어?")
+    assert a.found and a.mode == mode
+    if mode == "extractive":
+        assert "2위" in a.text and a.meta["fallback"] == "asks for a ordinal; the LLM's answer gives none"
+
+
 def test_an_answer_in_the_wrong_language_falls_back(scripted):
     bot, _ = scripted("About 70% of Mongolians use it.")
     a = bot.ask(TCARD_Q)
