@@ -140,7 +140,7 @@ KINDS = (
     ),
     Kind(
         # a count of people is written with its counter: "10만여명", "세 명", "3인"
-        "people",
+        "headcount",
         re.compile(
             r"몇\s*명|how many (people|persons|men|women|children|visitors|tourists|employees|workers|"
             r"members|students|residents|users|fans|soldiers|passengers|players|spectators)",
@@ -197,6 +197,11 @@ def asked(question: str) -> str | None:
 def _asks_at_end(tail: str) -> bool:
     """Is what follows a kind's word only the end of the question ("은?", "는 얼마인가요?")?"""
     return all(_CLOSING.match(word) for word in tail.split()[1:])
+
+
+def named(kind: str) -> str:
+    """The kind with its article, for the reasons kept in ``Answer.meta``: "an ordinal"."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def holds(kind: str | None, text: str) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from qa import answer_types
 from qa.features import COLUMN, SENTENCE_FEATURES
 
 if TYPE_CHECKING:
@@ -163,9 +164,9 @@ def decide(
     if names_nothing and expects not in ARTICLE_KINDS:
         # "그걸 쓰는 사람은?" with no earlier turn: there is nothing to look up.
         return Decision(False, "the question names nothing to look up")
-    if not best.fits:
+    if expects and not best.fits:
         # A number, a date, a byline the evidence does not hold would be made up.
-        return Decision(False, f"asks for a {expects}; the evidence has none")
+        return Decision(False, f"asks for {answer_types.named(expects)}; the evidence has none")
     if expects in ARTICLE_KINDS:
         return Decision(True, f"asks for the article's {expects}; the evidence has it")
     if p >= threshold:

@@ -432,8 +432,8 @@ def review(
     if not adds_to(shown, question, evidence):
         return shown, "the answer only restates the question"
     if language == "ko":
-        if expects in answer_types.VALUES and not answer_types.holds(expects, shown):
-            return shown, f"asks for a {expects}; the LLM's answer gives none"
+        if expects and expects in answer_types.VALUES and not answer_types.holds(expects, shown):
+            return shown, f"asks for {answer_types.named(expects)}; the LLM's answer gives none"
         reasons = [unbound(shown, question, e) for e in evidence]
         if all(reasons):
             return shown, f"not bound to the question: {reasons[0]}"

@@ -10,7 +10,7 @@ from qa.answer_types import asked, holds
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("몽골의 인구는 몇 명인가요?", "people"),
+        ("몽골의 인구는 몇 명인가요?", "headcount"),
         ("KT의 작년 영업이익은 얼마인가요?", "money"),
         ("회원권 가격은 어떻게 되나요?", "money"),  # the kind's word ends the question
         ("공사에 들어간 금액은?", "money"),
@@ -39,7 +39,7 @@ from qa.answer_types import asked, holds
         ("만 22세에 연기대상을 탄 작품은?", None),
         # English puts the asked word first: any of its words counts
         ("What was KT's revenue last year?", "money"),
-        ("How many people use it?", "people"),
+        ("How many people use it?", "headcount"),
         ("How many bridges are there?", "number"),
     ],
 )
@@ -62,10 +62,10 @@ def test_the_kind_a_question_asks_for(question: str, kind: str | None) -> None:
         ("duration", "드론쇼는 밤 9시에 열린다.", False),
         ("duration", "세일 기간에 한일 정상회담이 열렸다.", False),  # "세일", "한일" are words, not days
         ("number", "사망자가 많았다.", False),
-        ("people", "연 10만여명의 몽골인이 찾는다.", True),  # past the multiplier and "여"
-        ("people", "세 명이 숨졌다.", True),
-        ("people", "이 가운데 절반인 29기가 몰려 있다.", False),  # a count, not of people
-        ("people", "3인조 밴드가 공연한다.", False),
+        ("headcount", "연 10만여명의 몽골인이 찾는다.", True),  # past the multiplier and "여"
+        ("headcount", "세 명이 숨졌다.", True),
+        ("headcount", "이 가운데 절반인 29기가 몰려 있다.", False),  # a count, not of people
+        ("headcount", "3인조 밴드가 공연한다.", False),
         (None, "무엇이든", True),  # an open question: any sentence
     ],
 )

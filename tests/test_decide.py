@@ -30,7 +30,7 @@ def evidence(text: str, fits: bool = True) -> Evidence:
         ("number", False, 0.99, False, "asks for a number; the evidence has none", False),
         ("byline", True, 0.01, True, "the article's byline", False),
         ("email", True, 0.01, True, "the article's email", False),
-        ("email", False, 0.99, False, "asks for a email; the evidence has none", False),
+        ("email", False, 0.99, False, "asks for an email; the evidence has none", False),
         ("year", True, 0.5, True, ">= 0.50", False),
     ],
 )

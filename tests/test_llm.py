@@ -133,7 +133,7 @@ def test_an_answer_without_the_kind_of_value_asked_for_falls_back(scripted, repl
     a = bot.ask("구리는 몽골이 세계에서 몇 번째로 많이 갖고 있어?")
     assert a.found and a.mode == mode
     if mode == "extractive":
-        assert "2위" in a.text and a.meta["fallback"] == "asks for a ordinal; the LLM's answer gives none"
+        assert "2위" in a.text and a.meta["fallback"] == "asks for an ordinal; the LLM's answer gives none"
 
 
 def test_an_answer_in_the_wrong_language_falls_back(scripted):
