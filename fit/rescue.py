@@ -114,7 +114,7 @@ def judge(data: Path, threshold: float) -> dict:
         text = r["llm_text"]
         expects = asked(r["question"])
         shown, why = (
-            review(text, r["question"], "ko", r["evidence"], "", expects) if text else ("", "no text")
+            review(text, r["question"], "ko", r["evidence"], expects=expects) if text else ("", "no text")
         )
         if why or DECLINE in text or near_miss_problem(shown, r["evidence"]):
             changes.append((r["p_held"], 0.0, "refused"))
