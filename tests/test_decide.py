@@ -92,7 +92,19 @@ def test_shipped_decision_answers_a_clear_match_and_declines_a_question_the_arti
     m = shipped_model()
     on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0, near=1.0, cov_stems=1.0)
     others = np.vstack(
-        [_row(dense=0.8, dense_gap=-0.1, cov=0.2, cov_gap=-0.8, cov_win=0.2, bm25=0.1, near=0.2, cov_stems=0.2)] * 20
+        [
+            _row(
+                dense=0.8,
+                dense_gap=-0.1,
+                cov=0.2,
+                cov_gap=-0.8,
+                cov_win=0.2,
+                bm25=0.1,
+                near=0.2,
+                cov_stems=0.2,
+            )
+        ]
+        * 20
     )
     X = np.vstack([on_topic, others])
     clear = question_features(m.rank(X), X, absent=0.0, n_terms=4, expects=None, has_focus=False)
