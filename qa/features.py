@@ -182,7 +182,7 @@ def candidates(
         verbs = np.array([sum(v in ts for v in stems) / len(stems) for ts in stats.term_sets])
     else:
         verbs = np.ones(n)
-    # What the question says happened ("출연한", "서거한") counts with what it names: held
+    # What the question says happened ("오른", "태어난") counts with what it names: held
     # out, the decision tells a sentence that says the asked fact better (fit/README.md).
     extra = [v for v in stems if v not in terms]
     stem_weights = np.array([kw.idf(v) * (0.5 if len(v) == 1 else 1.0) for v in extra], dtype=np.float64)
