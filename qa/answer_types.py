@@ -173,9 +173,7 @@ VALUES = frozenset(_BY_NAME) - {"email", "quote", "byline"}
 _WH = re.compile(r"몇|얼마|언제|며칠|뭐라고|무슨|어떤|어느")
 #: What may follow the asked phrase at the end of a Korean question: a question word,
 #: the copula, "되다" ("가격은 어떻게 되나요?"), a request.
-_CLOSING = re.compile(
-    r"(어떻게|얼마|무엇|뭐|몇|어느|어떤|누구|어디|언제|되|이|인|입|일|였|이었|알려|말해|좀)"
-)
+_CLOSING = re.compile(r"(어떻게|얼마|무엇|뭐|몇|어느|어떤|되|이|인|입|일|였|이었|알려|말해|좀)")
 _HANGUL = re.compile(r"[가-힣]")
 
 

@@ -36,7 +36,6 @@ QUESTION_FEATURES = (
     "n_terms",  # log(1 + number of the question's terms)
     "expects",  # the question asks for a kind of answer (number, date, ...)
     "near",  # coverage of the best sentence, the words next to what is asked weighing most
-    "cov_stems",  # coverage of the question's terms and verb stems by the best sentence
 )
 
 
@@ -67,7 +66,6 @@ def question_features(
             math.log1p(n_terms),
             1.0 if expects else 0.0,
             row[COLUMN["near"]],
-            row[COLUMN["cov_stems"]],
         ]
     )
 

@@ -47,7 +47,6 @@ SENTENCE_FEATURES = (
     "verbs",  # share of the question's verb and adjective stems in the sentence ("조성된 것은?")
     "focus_win",  # the focus word is named by the sentence or a neighbour in its paragraph
     "near",  # cov with the words next to what is asked weighing most (see NEAR_DECAY)
-    "cov_stems",  # cov with the question's verb and adjective stems counted as terms too
 )
 
 #: In "2002년 대선에서 결선에 오른 극우파 인물은?" the words just before the
@@ -182,13 +181,6 @@ def candidates(
         verbs = np.array([sum(v in ts for v in stems) / len(stems) for ts in stats.term_sets])
     else:
         verbs = np.ones(n)
-    # What the question says happened ("오른", "태어난") counts with what it names: held
-    # out, the decision tells a sentence that says the asked fact better (fit/README.md).
-    extra = [v for v in stems if v not in terms]
-    stem_weights = np.array([kw.idf(v) * (0.5 if len(v) == 1 else 1.0) for v in extra], dtype=np.float64)
-    stem_present = np.array([[has(v, i) for v in extra] for i in range(n)], dtype=bool).reshape(n, len(extra))
-    both = total + float(stem_weights.sum())
-    cov_stems = (present @ weights + stem_present @ stem_weights) / both if both > 0 else np.ones(n)
 
     qset = set(terms)
     novel = np.log1p([len(ts - qset) for ts in stats.term_sets])
@@ -213,7 +205,6 @@ def candidates(
             verbs,
             focus_win,
             near,
-            cov_stems,
         ]
     )
     return Candidates(

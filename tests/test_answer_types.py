@@ -32,9 +32,6 @@ from qa.answer_types import asked, holds
         ("관중 수는?", "number"),
         ("세자로 책봉된 아들은 태조의 몇 번째 아들이었는가?", "ordinal"),
         ("언제 그는 고향으로 돌아왔나?", "date"),  # a question word asks wherever it stands
-        # "누구", "어디", "언제" may close the question after the asked phrase
-        ("이 기사를 쓴 기자는 누구인가요?", "byline"),
-        ("그의 출생연도는 언제인가?", "year"),
         # a kind's word earlier in the question sets the scene; the end says what is asked
         ("1,100만 달러의 수익을 거둔 영화는?", None),
         ("대규모 시위가 열린 장소는?", None),

@@ -90,27 +90,15 @@ def test_shipped_ranker_prefers(better, worse):
 
 def test_shipped_decision_answers_a_clear_match_and_declines_a_question_the_article_lacks():
     m = shipped_model()
-    on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0, near=1.0, cov_stems=1.0)
+    on_topic = _row(dense=0.9, cov=1.0, cov_win=1.0, bm25=1.0, chunk=1.0, novel=2.0, near=1.0)
     others = np.vstack(
-        [
-            _row(
-                dense=0.8,
-                dense_gap=-0.1,
-                cov=0.2,
-                cov_gap=-0.8,
-                cov_win=0.2,
-                bm25=0.1,
-                near=0.2,
-                cov_stems=0.2,
-            )
-        ]
-        * 20
+        [_row(dense=0.8, dense_gap=-0.1, cov=0.2, cov_gap=-0.8, cov_win=0.2, bm25=0.1, near=0.2)] * 20
     )
     X = np.vstack([on_topic, others])
     clear = question_features(m.rank(X), X, absent=0.0, n_terms=4, expects=None, has_focus=False)
     assert m.p_answer(clear) > 0.8
     # The same article, a question whose words it never uses: the best is weak and undistinguished.
-    X2 = np.vstack([_row(dense=0.81, cov=0.2, cov_win=0.2, bm25=1.0, near=0.2, cov_stems=0.2), *others])
+    X2 = np.vstack([_row(dense=0.81, cov=0.2, cov_win=0.2, bm25=1.0, near=0.2), *others])
     lacking = question_features(m.rank(X2), X2, absent=0.7, n_terms=4, expects=None, has_focus=False)
     assert m.p_answer(lacking) < 0.3
 

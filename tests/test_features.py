@@ -53,13 +53,3 @@ def test_near_is_coverage_when_every_word_is_there(election):
     i = row(texts, "선거는 5월에")
     assert X[i, COLUMN["near"]] == pytest.approx(1.0)
     assert X[i, COLUMN["cov"]] == pytest.approx(1.0)
-
-
-def test_cov_stems_counts_what_the_question_says_happened(election):
-    X, texts = features(election, "프랑스 선거에서 결선에 오른 후보는?")
-    scene, answer = row(texts, "2002년 프랑스 대통령 선거에서 언론은"), row(texts, "그러나")
-    cov, stems = COLUMN["cov"], COLUMN["cov_stems"]
-    # The scene names every noun of the question but not "오르"; the answer says it.
-    assert X[scene, cov] == pytest.approx(1.0)
-    assert X[scene, stems] < X[scene, cov]
-    assert X[answer, stems] > X[answer, cov]
