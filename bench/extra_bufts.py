@@ -1,8 +1,8 @@
 """``python -m bench.extra_bufts``: llama.cpp's speed with and without extra buffer types.
 
-``qa.llamacpp.use_extra_bufts`` keeps them on except on a CPU with AMX; this
+``qa.backends.llamacpp.use_extra_bufts`` keeps them on except on a CPU with AMX; this
 measures what that keeps. Each round is a fresh child process that loads the
-model twice through ``qa.llamacpp.load_llama``, with (``on``) and without
+model twice through ``qa.backends.llamacpp.load_llama``, with (``on``) and without
 (``off``), then has the two take turns ``--reps`` times: read the start of the
 bundled article as a prompt, write tokens one at a time. Prints medians of
 tokens per second read and written and of the load time, and the median of
@@ -26,8 +26,8 @@ SETTINGS = ("on", "off")
 
 
 def child(threads: int, prompt_tokens: int, gen_tokens: int, reps: int) -> dict[str, object]:
-    from qa.llamacpp import load_llama, system_info
-    from qa.models import bundled_model
+    from qa.backends.llamacpp import load_llama, system_info
+    from qa.backends.models import bundled_model
     from qa.settings import bundled_article
 
     path = str(bundled_model())

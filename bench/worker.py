@@ -1,7 +1,7 @@
 """``python -m bench.worker``: what running llama.cpp in a worker process costs per answer.
 
-One process holds the bundled model twice: in-process (``qa.llamacpp.LlamaCppChat``)
-and in the worker (``qa.worker.WorkerChat``). Each question of the public set
+One process holds the bundled model twice: in-process (``qa.backends.llamacpp.LlamaCppChat``)
+and in the worker (``qa.backends.worker.WorkerChat``). Each question of the public set
 becomes the prompt the LLM writer would send (its best evidence sentence, found
 by the extractive pipeline, and the question), and both models answer it, in
 alternating order, so that both have read the same prompts before and keep the
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     questions = [case[0] for case in cases[: args.cases or None]]
 
     from qa import Chatbot, Settings
-    from qa.llm import PROMPT, chat_model, render
-    from qa.worker import WorkerChat
+    from qa.write.llm import PROMPT, chat_model, render
+    from qa.backends.worker import WorkerChat
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")

@@ -2,7 +2,7 @@
 
     python -m fit.features fit/data            # reads fit/data/cases.jsonl and articles/
 
-For every case: the features of every sentence (``qa.features``), the gold
+For every case: the features of every sentence (``qa.core.features``), the gold
 sentence (the one holding the answer's first character; -1 for an
 unanswerable case) and the question-level facts. Written to
 ``fit/data/features.pkl``; ``fit.fit`` fits the models on it.
@@ -24,8 +24,8 @@ import numpy as np
 
 def extract(data: Path, limit: int | None = None) -> list[dict]:
     from qa import Chatbot, Settings
-    from qa.chain import State
-    from qa.features import SentenceStats, candidates
+    from qa.pipeline import State
+    from qa.core.features import SentenceStats, candidates
 
     with open(data / "cases.jsonl", encoding="utf-8") as f:
         cases = [json.loads(line) for line in f]

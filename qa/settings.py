@@ -78,11 +78,11 @@ class Settings:
     #: Whether llama.cpp loads the weights into its extra buffer types (repacked for the
     #: CPU, AMX tiles): ``auto`` (off on a CPU with AMX, where llama.cpp crashes with them,
     #: and with AVX2 kernels, where they were slower; on elsewhere), ``on`` or ``off``.
-    #: See :func:`qa.llamacpp.use_extra_bufts`.
+    #: See :func:`qa.backends.llamacpp.use_extra_bufts`.
     llm_extra_bufts: str = "auto"
     #: Seconds to wait for an LLM server.
     llm_timeout: int = 60
-    #: Run llama.cpp in a worker process (:mod:`qa.worker`), so that a crash, a hang or an
+    #: Run llama.cpp in a worker process (:mod:`qa.backends.worker`), so that a crash, a hang or an
     #: out-of-memory kill costs one answer (it falls back to the extractive one), not the
     #: process; off runs it in this process.
     llm_worker: bool = True

@@ -51,3 +51,13 @@ class Answer:
         d = asdict(self)
         d["sources"] = [s.as_dict() for s in self.sources]
         return d
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation, as a follow-up leans on it: the question, the
+    evidence sentence its answer came from, and whether the article answered."""
+
+    question: str
+    evidence: str = ""
+    found: bool = False

@@ -57,7 +57,7 @@ def small_article(tmp_path: Path) -> Path:
 LLM_SMOKE = """
 import ctypes, sys
 import llama_cpp
-from qa.llamacpp import load_llama, system_info
+from qa.backends.llamacpp import load_llama, system_info
 
 print("system info:", system_info(), flush=True)
 
@@ -107,11 +107,11 @@ def native_failure(argv: list[str], timeout: float = 600) -> str | None:
 
 @pytest.fixture(scope="session")
 def real_llm() -> Path:
-    """The bundled GGUF, once a child process has loaded it through ``qa.llamacpp`` and
+    """The bundled GGUF, once a child process has loaded it through ``qa.backends.llamacpp`` and
     written with it. Tests that run the real model in-process take this fixture, so
     that a native crash (SIGSEGV in llama.cpp) fails them with its cause instead of
     killing the whole run."""
-    from qa.models import bundled_model
+    from qa.backends.models import bundled_model
 
     path = bundled_model()
     why = native_failure(["-c", LLM_SMOKE, str(path)])
@@ -119,14 +119,14 @@ def real_llm() -> Path:
         hint = (
             "\nA SIGSEGV at the first decode on a CPU with AMX (AMX_INT8 = 1 in the system info; "
             "Sapphire Rapids and later) is ggml-org/llama.cpp#20824, in ggml_backend_amx_mul_mat: "
-            "qa.llamacpp.use_extra_bufts should have turned extra buffer types off there "
+            "qa.backends.llamacpp.use_extra_bufts should have turned extra buffer types off there "
             "(see the 'extra buffer types' line above, and QA_LLM_EXTRA_BUFTS)."
             if why.startswith("was killed by")
             else ""
         )
         pytest.fail(
             "llama.cpp cannot run the bundled model here: a child process loading it with "
-            f"qa.llamacpp.load_llama and writing 4 tokens {why}{hint}",
+            f"qa.backends.llamacpp.load_llama and writing 4 tokens {why}{hint}",
             pytrace=False,
         )
     return path

@@ -1,10 +1,10 @@
-"""A short answer must say what the evidence says about the thing asked (qa.binding)."""
+"""A short answer must say what the evidence says about the thing asked (qa.write.binding)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.binding import agrees, article_term, cloze_span, restore_glosses, unbound
+from qa.write.binding import agrees, article_term, cloze_span, restore_glosses, unbound
 
 MINERALS = (
     "몽골은 세계 10대 자원부국으로 희토류(세계 매장량 16% 보유), 구리(2위), 형석(3위), 금, 철, 아연 등 "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa import Chatbot, Settings
-from qa.crosslingual import match_names, sentence_spans
+from qa.core.crosslingual import match_names, sentence_spans
 
 
 @pytest.mark.parametrize(

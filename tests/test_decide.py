@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from index.chunking import Chunk, Sentence
-from qa.decide import QUESTION_FEATURES, decide, question_features, shipped_model
-from qa.evidence import Evidence
-from qa.features import SENTENCE_FEATURES
-from qa.retriever import Hit
+from qa.core.decide import QUESTION_FEATURES, decide, question_features, shipped_model
+from qa.core.rank import Evidence
+from qa.core.features import SENTENCE_FEATURES
+from qa.core.retrieve import Hit
 
 S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
@@ -136,7 +136,7 @@ def _ev(i: int, score: float, paragraph: int = 0) -> Evidence:
     ],
 )
 def test_a_neighbour_nearly_as_likely_is_shown_with_the_best(ranked, shown):
-    from qa.evidence import _neighbour
+    from qa.core.rank import _neighbour
 
     got = _neighbour(ranked)
     assert (got.sentence.id if got else None) == shown

@@ -1,12 +1,12 @@
-"""What the fitted ranker sees (qa.features), on a real index of a small article."""
+"""What the fitted ranker sees (qa.core.features), on a real index of a small article."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa import Chatbot
-from qa.chain import State
-from qa.features import COLUMN, SentenceStats, candidates
+from qa.pipeline import State
+from qa.core.features import COLUMN, SentenceStats, candidates
 
 ELECTION = (
     "2002년 프랑스 대통령 선거\n\n"

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.retriever import rrf
+from qa.core.retrieve import rrf
 
 
 def test_rrf_rewards_agreement():

@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunking import ChunkSettings
 from index.embeddings import E5Embeddings
 from index.store import open_index
-from qa.retriever import HybridRetriever
+from qa.core.retrieve import HybridRetriever
 
 pytestmark = pytest.mark.slow
 

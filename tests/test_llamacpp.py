@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa import ConfigError
-from qa.llamacpp import use_extra_bufts
+from qa.backends.llamacpp import use_extra_bufts
 from tests.conftest import native_failure
 
 # llama_print_system_info() of llama-cpp-python 0.3.36: as printed on the AMD EPYC (AVX2,
@@ -71,7 +71,7 @@ LOAD = """
 import ctypes, json, sys
 import llama_cpp
 import llama_cpp.llama_cpp as lib
-from qa.llamacpp import cpu_flags, load_llama, system_info, use_extra_bufts
+from qa.backends.llamacpp import cpu_flags, load_llama, system_info, use_extra_bufts
 
 lines = []
 

@@ -27,10 +27,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 import qa.engine
-import qa.llm
+import qa.write.llm
 from qa import Answer, Chatbot, ModelError, Settings
-from qa.decide import shipped_model
-from qa.llm import DECLINE, INSTRUCTIONS, LLMWriter, near_miss_problem, romanize_names, writer_for
+from qa.core.decide import shipped_model
+from qa.write.llm import DECLINE, INSTRUCTIONS, LLMWriter, near_miss_problem, romanize_names, writer_for
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -78,7 +78,7 @@ def scripted(settings: Settings, monkeypatch: pytest.MonkeyPatch):
     ) -> tuple[Chatbot, ScriptedChat]:
         chat = ScriptedChat(replies=list(replies), fail=fail, finish=finish)
         monkeypatch.setattr(
-            qa.llm, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
+            qa.write.llm, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
         )
         # A setting no engine has used yet, so this chatbot gets its own writer.
         answerer = "llm" if strict else "auto"
@@ -281,7 +281,7 @@ def test_an_english_answer_may_keep_the_articles_term_in_parentheses(scripted):
     ],
 )
 def test_the_language_an_answer_is_written_in(text, language):
-    assert qa.llm.written_language(text) == language
+    assert qa.write.llm.written_language(text) == language
 
 
 def test_an_answer_cut_at_the_token_limit_falls_back(scripted):
@@ -387,10 +387,10 @@ def free_port() -> int:
 
 
 # llama-cpp-python's server has no setting for use_extra_bufts: load its model as
-# qa.llamacpp does, so that it does not crash on a CPU with AMX either.
+# qa.backends.llamacpp does, so that it does not crash on a CPU with AMX either.
 SERVE = """
 import runpy
-from qa.llamacpp import cpu_flags, model_params, system_info, use_extra_bufts
+from qa.backends.llamacpp import cpu_flags, model_params, system_info, use_extra_bufts
 
 with model_params(use_extra_bufts=use_extra_bufts(system_info(), cpu_flags())):
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
@@ -436,8 +436,8 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
 
 
 def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
-    from qa.llamacpp import LlamaCppChat
-    from qa.llm import PROMPT, render
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.write.llm import PROMPT, render
 
     chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_dir=str(tmp_path))
     question = {
@@ -463,7 +463,7 @@ HIRING = ["한빛전자는 내년 상반기에 신입사원 300명을 채용할 
 
 
 def ask_chat(chat: BaseChatModel, evidence: list[str], question: str) -> AIMessage:
-    from qa.llm import PROMPT, render
+    from qa.write.llm import PROMPT, render
 
     return (PROMPT | chat).invoke({"request": render(evidence, question, "ko")})
 
@@ -475,7 +475,7 @@ def new_tokens(reply: AIMessage) -> int:
 
 
 def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question(real_llm):
-    from qa.llamacpp import LlamaCppChat
+    from qa.backends.llamacpp import LlamaCppChat
 
     chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24)
     fresh = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_cache_mb=0)
@@ -492,7 +492,7 @@ def test_a_prompt_on_evidence_seen_before_reads_only_the_new_question(real_llm):
 
 
 def test_prompt_states_stay_within_their_memory(real_llm):
-    from qa.llamacpp import LlamaCppChat, load_llama
+    from qa.backends.llamacpp import LlamaCppChat, load_llama
 
     market = ["한빛시장은 매주 토요일 오전 7시에 문을 연다."]  # evidence no other test uses
     bridge = ["한빛대교는 총길이 1.2㎞로 2027년 개통할 예정이다."]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import ModelError, models
+from qa import ModelError
+from qa.backends import models
 
 
 def fake_parts(folder: Path, chunks: list[bytes]) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.romanize import (
+from qa.lang.romanize import (
     SURNAME_WORDS,
     fold,
     name_key,

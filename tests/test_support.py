@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.support import adds_to, unsupported
+from qa.write.support import adds_to, unsupported
 
 PRESIDENT = (
     "울란바토르 몽골 중앙은행에서 진행된 이번 사업계약 체결에는 BC카드 최원석 사장과 "

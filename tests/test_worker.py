@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from qa import Answer, Chatbot, Settings
-from qa.llm import chat_model
-from qa.worker import Worker, WorkerChat
+from qa.write.llm import chat_model
+from qa.backends.worker import Worker, WorkerChat
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_a_worker_that_hangs_past_the_deadline_is_killed_and_replaced(llm_settin
 
 
 def test_a_stream_left_unread_stops_the_worker_writing_and_keeps_it(llm_settings):
-    from qa.llm import PROMPT, render
+    from qa.write.llm import PROMPT, render
 
     chat, _ = chat_model(llm_settings.with_(llm_max_tokens=48))
     worker = worker_of(llm_settings)
@@ -116,8 +116,8 @@ def test_a_stream_left_unread_stops_the_worker_writing_and_keeps_it(llm_settings
 # Starts the worker, says its pid, then waits to be killed (or, given "exit", exits).
 PARENT = """
 import sys, time
-from qa.models import bundled_model
-from qa.worker import WorkerChat
+from qa.backends.models import bundled_model
+from qa.backends.worker import WorkerChat
 
 worker = WorkerChat(model_path=str(bundled_model()), n_ctx=512).worker
 worker.wait_started()
@@ -150,7 +150,7 @@ def test_no_worker_outlives_its_parent(real_llm, end):
 
 
 def test_the_worker_is_the_default_and_in_process_an_option(llm_settings):
-    from qa.llamacpp import LlamaCppChat
+    from qa.backends.llamacpp import LlamaCppChat
 
     worker_chat, label = chat_model(llm_settings)
     assert isinstance(worker_chat, WorkerChat) and label.startswith("llama.cpp:")

@@ -14,7 +14,7 @@ from typing import Any
 from index.article import MAX_ARTICLE_BYTES, Article, decode
 from index.errors import ArticleError as _IndexArticleError
 from qa import Answer, ArticleError, Chatbot, LimitError, Settings, bundled_article
-from qa.understand import Turn
+from qa.core.understand import Turn
 
 Progress = Callable[[int, int], None]
 

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from qa import answer_types
-from qa.romanize import SURNAME_WORDS, fold, name_key, syllable_rr
+from qa.lang import kinds
+from qa.lang.romanize import SURNAME_WORDS, fold, name_key, syllable_rr
 
 # ----------------------------------------------------------------------------------------------
-# Romanised names in the question, matched to the article's Hangul (spellings: qa.romanize)
+# Romanised names in the question, matched to the article's Hangul (spellings: qa.lang.romanize)
 # ----------------------------------------------------------------------------------------------
 # capitalised English words that are no transliteration of anything in the article
 _COMMON = frozenset(
@@ -192,7 +192,7 @@ def cross_lingual_scores(
     with names in Hangul); ``query_sparse`` the sparse vector of the original
     question (the switched one inflates name-only matches).
     """
-    kind_of, holds = answer_types.asked, answer_types.holds
+    kind_of, holds = kinds.asked, kinds.holds
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
     qs = np.asarray(query_sparse, dtype=np.float32).ravel()
     sp = np.asarray(xi.sparse @ qs).ravel() / (xi.sparse_norm * float(np.linalg.norm(qs)) + 1e-9)

@@ -21,13 +21,13 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
 from index.store import ArticleIndex
-from qa.crosslingual import XlingIndex, XlingResult, build_xling_index, cross_lingual_scores, switch_names
-from qa.decide import MIN_P_CROSS, Model, decide, shipped_model
-from qa.evidence import Evidence, heading_of, items_of, rank, score_cross_lingual
-from qa.features import SentenceStats
-from qa.retriever import Hit, HybridRetriever
+from qa.core.crosslingual import XlingIndex, XlingResult, build_xling_index, cross_lingual_scores, switch_names
+from qa.core.decide import MIN_P_CROSS, Model, decide, shipped_model
+from qa.core.rank import Evidence, heading_of, items_of, rank, score_cross_lingual
+from qa.core.features import SentenceStats
+from qa.core.retrieve import Hit, HybridRetriever
 from qa.types import Answer, Source
-from qa.understand import Query, Turn, understand
+from qa.core.understand import Query, Turn, understand
 
 REFUSAL = {
     "ko": "기사에는 이 질문에 대한 내용이 없습니다.",
@@ -50,7 +50,7 @@ class State:
     name_matches: list[Any] = field(default_factory=list)
     xling: XlingResult | None = None
     p_answer: float = 0.0
-    neighbour: Evidence | None = None  # shown with the best sentence (qa.evidence.Ranked.neighbour)
+    neighbour: Evidence | None = None  # shown with the best sentence (qa.core.rank.Ranked.neighbour)
     threshold: float = 0.5
     rescue_floor: float | None = None  # None: no LLM may answer what the decision declines
     near_miss: bool = False

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from index import korean
-from qa import answer_types
+from qa.lang import kinds
+from qa.types import Turn
 
 # Words that shape a question rather than name its subject. They are left out
 # when we measure how much of a question the evidence covers.
@@ -40,22 +41,13 @@ _CONNECTIVES = ("그럼", "그러면", "그리고", "또", "그건", "그거", "
 
 
 @dataclass(frozen=True)
-class Turn:
-    """What a follow-up may lean on: an earlier question and its evidence."""
-
-    question: str
-    evidence: str = ""
-    found: bool = False
-
-
-@dataclass(frozen=True)
 class Query:
     """A question ready for retrieval."""
 
     question: str
     language: str
     terms: tuple[str, ...]  # the question's own content terms, frame words removed
-    expects: str | None  # a kind from qa.answer_types, or None
+    expects: str | None  # a kind from qa.lang.kinds, or None
     focus: str = ""  # the thing whose attribute is asked: "영업이익" in "영업이익은 얼마?"
     followup: bool = False
     context: str = ""  # the earlier question, for dense retrieval
@@ -186,10 +178,10 @@ def understand(question: str, history: list[Turn]) -> Query:
         context_terms = list(
             dict.fromkeys(t for t in content_terms(f"{last.question} {last.evidence}") if t not in own)
         )
-    asks = answer_types.asked(question)
+    asks = kinds.asked(question)
     if asks is None and followup and len(own) <= 1:  # elliptical
         # "구리는요?" asks what the previous question asked, about something else.
-        asks = answer_types.asked(history[-1].question)
+        asks = kinds.asked(history[-1].question)
     return Query(
         question=question,
         language=language,

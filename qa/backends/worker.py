@@ -6,7 +6,7 @@ web chat down with it if it ran in-process. Here the model runs in one child
 process per model file and configuration (:class:`Worker`), shared by every
 engine and article of the process, and :class:`WorkerChat` is the LangChain
 chat model that talks to it. What the model holds (the loaded weights, the
-context, the kept prompt states of :class:`qa.llamacpp.PromptStates`) lives in
+context, the kept prompt states of :class:`qa.backends.llamacpp.PromptStates`) lives in
 the worker and goes with it.
 
 - An answer the worker dies in (a crash, SIGKILL, the OOM killer) or does not
@@ -15,7 +15,7 @@ the worker and goes with it.
   extractive answer and ``meta["fallback"]`` says why.
 - A supervising thread starts the worker at once and a fresh one whenever it
   ends. A fresh one loads the model and restores the evaluated instructions
-  (read back from disk, see :meth:`qa.llamacpp.LlamaCppChat.warm`) before an
+  (read back from disk, see :meth:`qa.backends.llamacpp.LlamaCppChat.warm`) before an
   answer is let through; answers meanwhile wait for it up to their deadline.
 - The worker ends with this process: the parent kills it at exit, and the
   worker asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``) and
@@ -62,7 +62,7 @@ STARTUP = 300.0
 BACKOFF = (1.0, 60.0)
 
 # The child: this checkout's qa first on the path, as in the parent.
-_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from qa._llm_worker import main; main(*sys.argv[2:])"
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from qa.backends._llm_worker import main; main(*sys.argv[2:])"
 _ROOT = str(Path(__file__).resolve().parents[1])
 
 
@@ -136,7 +136,7 @@ class Worker:
             raise ModelError(f"the LLM worker did not start: {self.failure or 'it is still loading'}")
 
     def warm(self, messages: list[BaseMessage], state_dir: str | None) -> None:
-        """Have the worker evaluate ``messages`` (see :meth:`qa.llamacpp.LlamaCppChat.warm`),
+        """Have the worker evaluate ``messages`` (see :meth:`qa.backends.llamacpp.LlamaCppChat.warm`),
         now and again in every worker that replaces it."""
         key = json.dumps([state_dir, [(m.type, m.text) for m in messages]], ensure_ascii=False)
         self._warm.setdefault(key, (messages, state_dir))
@@ -351,7 +351,7 @@ class WorkerChat(BaseChatModel):
     >>> chat.invoke("Say hi").content                # doctest: +SKIP
     'Hi!'
 
-    The same fields as :class:`qa.llamacpp.LlamaCppChat`, which the worker runs,
+    The same fields as :class:`qa.backends.llamacpp.LlamaCppChat`, which the worker runs,
     and ``deadline``: seconds an answer may take before the worker is killed and
     the call raises :class:`~qa.errors.WorkerError`.
     """

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa import answer_types
+from qa.lang import kinds
 
 if TYPE_CHECKING:
     from index import korean
     from index.store import ArticleIndex
-    from qa.retriever import Hit
-    from qa.understand import Query
+    from qa.core.retrieve import Hit
+    from qa.core.understand import Query
 
 #: Per-sentence features, in the order of the ranker's weights.
 SENTENCE_FEATURES = (
@@ -68,7 +68,7 @@ class Candidates:
     """Features of every sentence of an article for one question."""
 
     X: np.ndarray  # (sentences, len(SENTENCE_FEATURES))
-    #: question-level facts for the decision (see qa.decide.QUESTION_FEATURES)
+    #: question-level facts for the decision (see qa.core.decide.QUESTION_FEATURES)
     absent: float  # idf-weighted share of the question's terms the article never uses
     n_terms: int
     has_focus: bool  # the question has a focus word (understand.focus)
@@ -116,7 +116,7 @@ def candidates(
     if context and query.elliptical and query.context:
         # The earlier question's words, not its answer's: those would bring back the sentence
         # the follow-up follows.
-        from qa.understand import content_terms
+        from qa.core.understand import content_terms
 
         terms = own + [t for t in content_terms(query.context) if t not in own]
     kw = stats.keyword
@@ -166,7 +166,7 @@ def candidates(
     chunk = np.array([chunk_score[s.chunk] for s in index.sentences])
 
     expects = query.expects
-    fits = np.array([answer_types.holds(expects, s.text) for s in index.sentences], dtype=np.float64)
+    fits = np.array([kinds.holds(expects, s.text) for s in index.sentences], dtype=np.float64)
     kind_fits = fits if expects else np.zeros(n)
     kind_misses = 1.0 - fits if expects else np.zeros(n)
 

@@ -40,7 +40,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from qa import models
+from qa.backends import models
 from qa.errors import ConfigError, ModelError
 from qa.settings import EXTRA_BUFTS
 

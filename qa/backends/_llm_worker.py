@@ -1,7 +1,7 @@
-"""The LLM worker process: loads one model and answers over a socket (see :mod:`qa.worker`).
+"""The LLM worker process: loads one model and answers over a socket (see :mod:`qa.backends.worker`).
 
-Started by :class:`qa.worker.Worker` as ``main(fd, parent_pid, spec_json)``. It
-runs :class:`qa.llamacpp.LlamaCppChat` as an in-process model would, so the
+Started by :class:`qa.backends.worker.Worker` as ``main(fd, parent_pid, spec_json)``. It
+runs :class:`qa.backends.llamacpp.LlamaCppChat` as an in-process model would, so the
 evaluated instructions, the kept prompt states and the choice of extra buffer
 types are the same; they simply live here. It ends when its parent closes the
 socket, exits or dies.
@@ -47,7 +47,7 @@ def main(fd: str, parent: str, spec_json: str) -> None:
     conn = Connection(int(fd))
     spec = json.loads(spec_json)
     from qa.errors import ModelError
-    from qa.llamacpp import LlamaCppChat, load_llama
+    from qa.backends.llamacpp import LlamaCppChat, load_llama
 
     try:
         loaded = load_llama(spec["model_path"], spec["n_ctx"], spec["n_threads"], spec["extra_bufts"])

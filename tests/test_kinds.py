@@ -1,10 +1,10 @@
-"""The kind of answer a question asks for, and whether a sentence can hold one (qa.answer_types)."""
+"""The kind of answer a question asks for, and whether a sentence can hold one (qa.lang.kinds)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import asked, holds
+from qa.lang.kinds import asked, holds
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Evidence: every sentence of the article ranked for a question by the fitted
-ranker (``qa.decide``), best first, with what the decision needs."""
+ranker (``qa.core.decide``), best first, with what the decision needs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 
 from index.chunking import Sentence
 from index.store import ArticleIndex
-from qa import answer_types
-from qa.crosslingual import XlingResult
-from qa.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, Model, question_features
-from qa.features import COLUMN, SentenceStats, candidates
-from qa.retriever import Hit
-from qa.understand import Query
+from qa.lang import kinds
+from qa.core.crosslingual import XlingResult
+from qa.core.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, Model, question_features
+from qa.core.features import COLUMN, SentenceStats, candidates
+from qa.core.retrieve import Hit
+from qa.core.understand import Query
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class Evidence:
 
     sentence: Sentence
     hit: Hit
-    score: float  # the ranker's logit (a cross-lingual question: qa.crosslingual's score)
+    score: float  # the ranker's logit (a cross-lingual question: qa.core.crosslingual's score)
     dense: float
     coverage: float  # share (idf-weighted) of the question's terms in this sentence
-    fits: bool  # can hold the kind of answer asked for (see qa.answer_types)
+    fits: bool  # can hold the kind of answer asked for (see qa.lang.kinds)
 
 
 @dataclass(frozen=True)
@@ -161,14 +161,14 @@ def score_cross_lingual(
     query: Query, hits: list[Hit], index: ArticleIndex, result: XlingResult, limit: int = 15
 ) -> list[Evidence]:
     """Sentences for a question in another language than the article, ranked by
-    ``qa.crosslingual``: those of the retrieved chunks and the best overall."""
+    ``qa.core.crosslingual``: those of the retrieved chunks and the best overall."""
     by_chunk = {h.chunk.id: h for h in hits}
     ids = {i for h in hits for i in h.chunk.sentences} | {int(i) for i in result.order[:limit]}
     out = []
     for i in ids:
         s = index.sentences[i]
         hit = by_chunk.get(s.chunk) or _unretrieved(index, s.chunk)
-        fits = answer_types.holds(query.expects, s.text)
+        fits = kinds.holds(query.expects, s.text)
         dense = float(index.sentence_vectors[i] @ result.query_vector)
         out.append(Evidence(s, hit, float(result.scores[i]), dense, 0.0, fits))
     out.sort(key=lambda e: (not e.fits, -e.score))

@@ -2,14 +2,14 @@
 
 The core has already retrieved the evidence and decided that the article
 answers; the LLM only phrases an answer from 1-3 evidence sentences, in the
-question's language. What it writes is then checked (:mod:`qa.support`): an
+question's language. What it writes is then checked (:mod:`qa.write.support`): an
 unsupported number or name sends the answer back to the extractive writer.
 
 Two backends plug into the same LangChain chat-model seam:
 
-- :class:`qa.worker.WorkerChat`: a GGUF file run by llama.cpp in a supervised
+- :class:`qa.backends.worker.WorkerChat`: a GGUF file run by llama.cpp in a supervised
   worker process (by default the bundled Qwen2.5-Coder-1.5B-Instruct, see
-  :mod:`qa.models`), or :class:`qa.llamacpp.LlamaCppChat`, the same in-process
+  :mod:`qa.backends.models`), or :class:`qa.backends.llamacpp.LlamaCppChat`, the same in-process
   (``Settings.llm_worker`` off);
 - ``langchain_openai.ChatOpenAI``: any OpenAI-compatible server (vLLM,
   Ollama, LM Studio, llama.cpp's server), when ``Settings.llm_base_url`` is set.
@@ -29,13 +29,15 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from index import korean
-from qa import answer_types, models, romanize
-from qa.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
-from qa.chain import State, refuse, write_extractive
+from qa.lang import kinds
+from qa.backends import models
+from qa.lang import romanize
+from qa.write.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
+from qa.pipeline import State, refuse, write_extractive
 from qa.errors import ModelError, WorkerError
-from qa.llamacpp import LlamaCppChat
+from qa.backends.llamacpp import LlamaCppChat
 from qa.settings import Settings
-from qa.support import adds_to, unsupported
+from qa.write.support import adds_to, unsupported
 from qa.types import Answer
 
 log = logging.getLogger(__name__)
@@ -170,7 +172,7 @@ def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
     }
     if not settings.llm_worker:
         return LlamaCppChat(**fields), f"llama.cpp:{path.name}"
-    from qa.worker import WorkerChat
+    from qa.backends.worker import WorkerChat
 
     return WorkerChat(**fields, deadline=settings.llm_deadline), f"llama.cpp:{path.name}"
 
@@ -197,7 +199,7 @@ def start_worker(settings: Settings) -> None:
         model, _ = chat_model(settings)
     except ModelError:
         return  # writer_for says why
-    from qa.worker import WorkerChat
+    from qa.backends.worker import WorkerChat
 
     if isinstance(model, WorkerChat):
         model.worker  # noqa: B018 (started by being looked up)
@@ -241,7 +243,7 @@ class LLMWriter(Runnable[State, State]):
     extractive answer, with the reason in ``meta["fallback"]``.
     When the model says the evidence does not answer, the answer is the
     extractive one too (``meta["llm_declined"]``): whether the article answers
-    is the fitted decision's call (``qa.decide``), taken before the model is
+    is the fitted decision's call (``qa.core.decide``), taken before the model is
     asked, and a 1.5B model's "not in the evidence" is as often a miss.
     """
 
@@ -411,10 +413,10 @@ def review(
 
     ``previous`` is the earlier question a follow-up leans on, ``expects`` the kind
     of answer asked for (``Query.expects``). The checks, in order: the answer's
-    language, every number and name in the evidence (:mod:`qa.support`), not a
+    language, every number and name in the evidence (:mod:`qa.write.support`), not a
     question back, more than the question's own words, and, for Korean, a value
     of the kind asked for ("몇 번째" is not answered by "80여종"), bound to the
-    question's subject (:mod:`qa.binding`) and agreeing with the span the
+    question's subject (:mod:`qa.write.binding`) and agreeing with the span the
     question's own words frame.
     """
     shown = restore_glosses(romanize_names(text, evidence) if language == "en" else text, evidence)
@@ -432,8 +434,8 @@ def review(
     if not adds_to(shown, question, evidence):
         return shown, "the answer only restates the question"
     if language == "ko":
-        if expects and expects in answer_types.VALUES and not answer_types.holds(expects, shown):
-            return shown, f"asks for {answer_types.named(expects)}; the LLM's answer gives none"
+        if expects and expects in kinds.VALUES and not kinds.holds(expects, shown):
+            return shown, f"asks for {kinds.named(expects)}; the LLM's answer gives none"
         reasons = [unbound(shown, question, e) for e in evidence]
         if all(reasons):
             return shown, f"not bound to the question: {reasons[0]}"

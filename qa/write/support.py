@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from index import korean
-from qa.romanize import MIN_SKELETON, romanize, skeleton, spells
+from qa.lang.romanize import MIN_SKELETON, romanize, skeleton, spells
 
 # --- what an answer claims ---------------------------------------------------
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from index import korean
-from qa.understand import FRAME_WORDS
+from qa.core.understand import FRAME_WORDS
 
 # Titles that follow a person's name in Korean news ("BC카드 최원석 사장", "구현모 KT 대표").
 PERSON_TITLES = (
@@ -244,7 +244,7 @@ def _runs(toks: tuple[korean.Token, ...], min_content: int = 2) -> list[list[kor
     """Maximal runs of noun-phrase tokens, each token at most a space from the one before.
 
     A number ends a run: "세계 2위" for "구리(2위)" in a list of world reserves
-    is a paraphrase, and numbers have their own check (``qa.support``)."""
+    is a paraphrase, and numbers have their own check (``qa.write.support``)."""
     runs: list[list[korean.Token]] = []
     for tok in toks:
         if (tok[1] in _PHRASE and tok[1] not in ("SN", "NR")) or tok[1] == "SO":  # SO: "휘도-색차"
