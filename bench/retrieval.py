@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 name = case.get("article")
                 article = None if not name or name == "shipped" else path.parent / "articles" / name
                 bot = Chatbot(article, settings=settings)
-                idx, retriever = bot.index, bot._engine.retriever
+                idx, retriever = bot.index, bot.pipeline.retriever
                 gold = {c.id for c in idx.chunks if norm(case["evidence"]) in norm(c.text)}
                 if not gold:
                     continue

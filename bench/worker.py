@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = [case[0] for case in cases[: args.cases or None]]
 
     from qa import Chatbot, Settings
-    from qa.write.llm import PROMPT, chat_model, render
+    from qa.backends.chat import chat_model
     from qa.backends.worker import WorkerChat
+    from qa.write.prompt import PROMPT, render
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")

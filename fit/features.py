@@ -24,8 +24,8 @@ import numpy as np
 
 def extract(data: Path, limit: int | None = None) -> list[dict]:
     from qa import Chatbot, Settings
-    from qa.pipeline import State
     from qa.core.features import SentenceStats, candidates
+    from qa.core.understand import understand
 
     with open(data / "cases.jsonl", encoding="utf-8") as f:
         cases = [json.loads(line) for line in f]
@@ -40,14 +40,12 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
                 break
             t0 = time.perf_counter()
             bot = Chatbot(data / "articles" / f"{name}.txt", settings=settings)
-            pipe = bot._engine.pipeline
+            pipe = bot.pipeline
             index = pipe.index
             stats = SentenceStats(index)
             for c in group:
-                state = State(question=c["question"], history=[], index=index)
-                state = pipe._retrieve(pipe._understand(state))
-                assert state.query is not None and state.vector is not None
-                cand = candidates(state.query, stats, state.vector, state.hits)
+                found = pipe.retrieve(understand(c["question"], []))
+                cand = candidates(found.query, stats, found.vector, found.hits)
                 gold = -1
                 if not c["unanswerable"]:
                     gold = next(s.id for s in index.sentences if s.start <= c["start"] < s.end)
@@ -61,7 +59,7 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
                         "absent": cand.absent,
                         "n_terms": cand.n_terms,
                         "has_focus": cand.has_focus,
-                        "expects": state.query.expects,
+                        "expects": found.query.expects,
                         "question": c["question"],
                         "answer": c.get("answer", ""),
                     }

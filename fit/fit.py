@@ -2,7 +2,7 @@
 
     python -m fit.fit fit/data [--write]
 
-Both are linear models, shipped as plain coefficients that ``qa.core.decide``
+Both are linear models, shipped as plain coefficients that ``qa.core.model``
 applies with NumPy:
 
 - the ranker scores every sentence of the article for a question: a
@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.core.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, question_features
 from qa.core.features import SENTENCE_FEATURES
+from qa.core.model import QUESTION_FEATURES, question_features
+from qa.core.rank import NEIGHBOUR_GAP
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "decision.json"
 FOLDS = 5

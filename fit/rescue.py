@@ -6,7 +6,7 @@
 A declined question whose answerable probability is just under the threshold
 is often answerable: the best sentence holds the answer in other words than
 the question's. In default mode the LLM can read that sentence, and its short
-answer passes the checks of :func:`qa.write.llm.review` only when every name and
+answer passes the checks of :func:`qa.write.review.review` only when every name and
 number is in the evidence and bound to the question's subject. ``collect``
 runs the real pipeline and the bundled LLM on the training cases whose
 held-out probability (5 folds by article, :func:`fit.fit.held_out_by_id`) is
@@ -22,6 +22,7 @@ a wrong answer ``WRONG_ANSWER_COST``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import pickle
 import random
@@ -40,8 +41,10 @@ LOWEST, STEP = 0.10, 0.05
 
 def collect(data: Path, low: float, high: float) -> None:
     from qa import Chatbot, Settings
-    from qa.write import llm
-    from qa.pipeline import State, write_extractive
+    from qa.backends.chat import choose
+    from qa.write.extractive import ExtractiveWriter
+    from qa.write.llm import LLMWriter
+    from qa.write.prompt import evidence_texts
 
     with open(data / "features.pkl", "rb") as f:
         rows = pickle.load(f)
@@ -60,16 +63,19 @@ def collect(data: Path, low: float, high: float) -> None:
     print(f"{sum(map(len, by_article.values()))} cases in [{low}, {high}), {len(done)} done", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp, open(out_path, "a", encoding="utf-8") as out:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
-        writer, _ = llm.writer_for(settings.with_(answerer="llm"))  # one model for every article
-        assert writer is not None
+        choice = choose(settings.with_(answerer="llm"))  # one model for every article
+        assert choice.model is not None
         for n, name in enumerate(articles):
             group = [c for c in by_article[name] if c["id"] not in done]
             if not group:
                 continue
-            pipe = Chatbot(data / "articles" / f"{name}.txt", settings=settings)._engine.pipeline
+            pipe = Chatbot(data / "articles" / f"{name}.txt", settings=settings).pipeline
+            extractive = ExtractiveWriter(pipe.index)
+            writer = LLMWriter(choice.model, extractive, label=choice.label)
             t0 = time.perf_counter()
             for c in group:
-                state = pipe.prepare.invoke(State(question=c["question"], history=[], index=pipe.index))
+                decision = pipe.decision(c["question"], [])
+                best = decision.ranked.best
                 record = {
                     "id": c["id"],
                     "article": name,
@@ -77,16 +83,13 @@ def collect(data: Path, low: float, high: float) -> None:
                     "unanswerable": c["unanswerable"],
                     "answer": c.get("answer", ""),
                     "p_held": round(held[c["id"]][0], 4),
-                    "fits": bool(state.evidence and state.evidence[0].fits),
+                    "fits": bool(best and best.fits),
                 }
                 if record["fits"]:
-                    state.found = True
-                    write_extractive(state)
-                    record["sentence"] = state.answer.text if state.answer else ""
-                    record["evidence"] = llm.evidence_texts(state)
-                    writer.invoke(state)
-                    assert state.answer is not None
-                    record["llm_text"] = state.answer.meta.get("llm_text", "")
+                    answered = dataclasses.replace(decision, found=True)  # as if it were answered
+                    record["sentence"] = extractive.text(answered)
+                    record["evidence"] = evidence_texts(decision.ranked)
+                    record["llm_text"] = writer.write(answered).meta.get("llm_text", "")
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
             print(f"{n + 1:3d} {name}: {len(group)} cases, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
@@ -104,7 +107,8 @@ def _norm(text: str) -> str:
 def judge(data: Path, threshold: float) -> dict:
     """Today's checks over what the LLM wrote; the floor with the lowest cost below ``threshold``."""
     from qa.lang.kinds import asked
-    from qa.write.llm import DECLINE, near_miss_problem, review
+    from qa.write.prompt import DECLINE
+    from qa.write.review import near_miss_problem, review
 
     records = _read(data / "rescue.jsonl")
     # (p, the change in cost when this case is answered with the LLM's text)

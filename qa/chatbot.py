@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,13 +12,16 @@ from typing import TYPE_CHECKING
 from index import korean
 from qa.errors import QuestionError
 from qa.settings import Settings, bundled_article
-from qa.types import Answer
-from qa.core.understand import Turn
+from qa.types import Answer, Turn
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models.chat_models import BaseChatModel
+
     from index.store import ArticleIndex
-    from qa.pipeline import State
+    from qa.core.model import Model
     from qa.engine import Engine, Progress
+    from qa.pipeline import Pipeline
 
 __all__ = ["Chatbot", "bundled_article", "check_question"]
 
@@ -76,6 +77,11 @@ class Chatbot:
     the article and settings are unchanged. Each chatbot has its own
     conversation (``history``: one to continue, another chatbot's ``.history``);
     models and indexes are shared within the process.
+
+    Any part may be given instead of the one the settings name: ``embeddings``
+    (a LangChain :class:`Embeddings`), ``chat_model`` (a LangChain chat model for
+    the LLM writer), ``store`` (a Chroma client to keep the index in) and
+    ``model`` (the fitted ranker and decision, ``qa.core.model.Model``).
     """
 
     def __init__(
@@ -85,6 +91,10 @@ class Chatbot:
         settings: Settings | None = None,
         progress: Progress | None = None,
         history: Sequence[Turn] = (),
+        embeddings: Embeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+        store: object = None,
+        model: Model | None = None,
     ) -> None:
         settings = settings or Settings.from_env()
         if article is not None:
@@ -93,15 +103,22 @@ class Chatbot:
         # Kiwi takes seconds to load and holds the GIL meanwhile: start it in a
         # helper process first, then import and load the rest here in parallel.
         korean.load_in_background()
-        from qa.engine import engine
+        from qa.engine import Parts, engine
 
-        self._engine: Engine = engine(settings, progress)
+        parts = Parts(embeddings=embeddings, chat_model=chat_model, store=store, model=model)
+        self._engine: Engine = engine(settings, progress, parts)
         self._history: list[Turn] = list(history)[-HISTORY_TURNS:]
         self._lock = threading.Lock()
 
     @property
     def index(self) -> ArticleIndex:
         return self._engine.index
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The stages this chatbot answers with (``understand``, ``retrieve``, ``rank``,
+        ``decide``): for tools that measure them, such as ``fit/`` and ``bench/``."""
+        return self._engine.pipeline
 
     @property
     def rebuilt(self) -> bool:
@@ -139,34 +156,14 @@ class Chatbot:
         is the extractive answer (or a refusal) and ``meta["fallback"]`` says why.
         """
         question = check_question(question, self.settings.max_question_chars)
-        t0 = time.perf_counter()
         with self._lock:
             history = list(self._history)
-        pipe = self._engine.pipeline
-        state: State | None = None
-        first_piece: float | None = None
-        for item in pipe.stream(question, history):
+        for item in self._engine.pipeline.stream(question, history):
             if isinstance(item, str):
-                if first_piece is None:
-                    first_piece = time.perf_counter() - t0
                 yield item
-            else:
-                state = item
-        assert state is not None and state.answer is not None
-        timings = dict(state.timings)
-        timings["total"] = time.perf_counter() - t0
-        if first_piece is not None:
-            timings["first_piece"] = first_piece
-        answer = dataclasses.replace(
-            state.answer,
-            sources=pipe.sources(state),
-            timings={k: round(v, 4) for k, v in timings.items()},
-            meta={**pipe.meta(state), **state.answer.meta},
-        )
-        best = state.evidence[0].sentence.text if (state.found and state.evidence) else ""
-        with self._lock:
-            self._history.append(Turn(question, best, state.found))
-            del self._history[:-HISTORY_TURNS]
-        if first_piece is None:  # nothing was streamed: the whole text is one piece
-            yield answer.text
-        yield answer
+                continue
+            answer, turn = item
+            with self._lock:
+                self._history.append(turn)
+                del self._history[:-HISTORY_TURNS]
+            yield answer

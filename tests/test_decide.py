@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from index.chunking import Chunk, Sentence
-from qa.core.decide import QUESTION_FEATURES, decide, question_features, shipped_model
-from qa.core.rank import Evidence
+from qa.core.decide import decide
 from qa.core.features import SENTENCE_FEATURES
+from qa.core.model import QUESTION_FEATURES, question_features, shipped_model
+from qa.core.rank import Evidence, Ranked
 from qa.core.retrieve import Hit
+from qa.core.understand import Query
 
 S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
@@ -35,18 +37,45 @@ def evidence(text: str, fits: bool = True) -> Evidence:
     ],
 )
 def test_decide_table(expects, fits, p, found, why, near_miss):
-    decision = decide(expects, evidence("2024년 3월 1일 서울에서 열렸다.", fits), p, 0.5, floor=0.3)
+    decision = decide(ranked(expects, [evidence("2024년 3월 1일 서울에서 열렸다.", fits)], p, floor=0.3))
     assert decision.found is found
     assert why in decision.reason
     assert decision.near_miss is near_miss
 
 
+def ranked(
+    expects: str | None,
+    found: list[Evidence],
+    p: float,
+    floor: float | None = None,
+    terms: tuple[str, ...] = ("행사",),
+    followup: bool = False,
+) -> Ranked:
+    query = Query("행사는 언제 열렸어?", "ko", terms, expects, followup=followup)
+    return Ranked(query, tuple(found), p, 0.5, rescue_floor=floor)
+
+
 def test_nothing_retrieved_declines():
-    assert decide(None, None, 1.0, 0.5) == (False, "nothing retrieved", False)
+    d = decide(ranked(None, [], 1.0))
+    assert (d.found, d.reason, d.near_miss) == (False, "nothing retrieved", False)
 
 
 def test_without_a_floor_nothing_is_a_near_miss():
-    assert not decide(None, evidence("2024년 3월 1일 서울에서 열렸다."), 0.45, 0.5).near_miss
+    assert not decide(ranked(None, [evidence("2024년 3월 1일 서울에서 열렸다.")], 0.45)).near_miss
+
+
+@pytest.mark.parametrize(
+    ("expects", "followup", "found"),
+    [
+        (None, False, False),  # "그걸 쓰는 사람은?" with no earlier turn: nothing to look up
+        (None, True, True),  # a follow-up leans on the earlier turn
+        ("byline", False, True),  # "누가 썼어?" asks about the article itself
+    ],
+)
+def test_a_question_that_names_nothing(expects, followup, found):
+    best = evidence("홍길동 기자 = 2024년 3월 1일 열렸다.")
+    d = decide(ranked(expects, [best], 0.9, terms=(), followup=followup))
+    assert d.found is found
 
 
 def _row(**values: float) -> np.ndarray:

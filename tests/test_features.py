@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa import Chatbot
-from qa.pipeline import State
 from qa.core.features import COLUMN, SentenceStats, candidates
+from qa.core.understand import understand
 
 ELECTION = (
     "2002년 프랑스 대통령 선거\n\n"
@@ -20,15 +20,15 @@ ELECTION = (
 def election(tmp_path_factory: pytest.TempPathFactory, settings):
     path = tmp_path_factory.mktemp("election") / "election.txt"
     path.write_text(ELECTION, encoding="utf-8")
-    pipe = Chatbot(path, settings=settings)._engine.pipeline
+    pipe = Chatbot(path, settings=settings).pipeline
     return pipe, SentenceStats(pipe.index)
 
 
 def features(election, question: str):
     pipe, stats = election
-    state = pipe._retrieve(pipe._understand(State(question=question, history=[], index=pipe.index)))
+    found = pipe.retrieve(understand(question, []))
     texts = [s.text for s in pipe.index.sentences]
-    return candidates(state.query, stats, state.vector, state.hits).X, texts
+    return candidates(found.query, stats, found.vector, found.hits).X, texts
 
 
 def row(texts: list[str], start: str) -> int:

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,14 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-import qa.engine
-import qa.write.llm
+import qa.write.review
 from qa import Answer, Chatbot, ModelError, Settings
-from qa.core.decide import shipped_model
-from qa.write.llm import DECLINE, INSTRUCTIONS, LLMWriter, near_miss_problem, romanize_names, writer_for
+from qa.backends.chat import choose
+from qa.core.model import Model, shipped_model
+from qa.write.extractive import ExtractiveWriter
+from qa.write.llm import llm_writer
+from qa.write.prompt import DECLINE, INSTRUCTIONS
+from qa.write.review import near_miss_problem, romanize_names
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -70,19 +72,24 @@ class ScriptedChat(BaseChatModel):
 
 
 @pytest.fixture
-def scripted(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+def decision_model() -> dict[str, Model | None]:
+    """The fitted ranker and decision this test's chatbots get (None: the shipped one)."""
+    return {"model": None}
+
+
+@pytest.fixture
+def scripted(settings: Settings, decision_model: dict[str, Model | None]):
     """A chatbot whose LLM is a :class:`ScriptedChat` replying ``replies`` in turn."""
 
     def make(
         *replies: str, strict: bool = True, fail: bool = False, finish: str = "stop"
     ) -> tuple[Chatbot, ScriptedChat]:
         chat = ScriptedChat(replies=list(replies), fail=fail, finish=finish)
-        monkeypatch.setattr(
-            qa.write.llm, "writer_for", lambda s: (LLMWriter(chat, label="scripted", strict=strict), "")
-        )
-        # A setting no engine has used yet, so this chatbot gets its own writer.
         answerer = "llm" if strict else "auto"
-        return Chatbot(settings=settings.with_(answerer=answerer, llm_model_name=uuid.uuid4().hex)), chat
+        bot = Chatbot(
+            settings=settings.with_(answerer=answerer), chat_model=chat, model=decision_model["model"]
+        )
+        return bot, chat
 
     return make
 
@@ -174,13 +181,12 @@ def test_questions_the_core_refuses_never_reach_the_llm(scripted):
 
 
 @pytest.fixture
-def near_misses(monkeypatch: pytest.MonkeyPatch):
-    """Decision models that decline every question by its probability, as a near miss
-    (``floor=0``) or not (``floor`` above the threshold)."""
+def near_misses(decision_model: dict[str, Model | None]):
+    """Have this test's chatbots decline every question by its probability, as a near
+    miss (``floor=0``) or not (``floor`` above the threshold)."""
 
     def use(floor: float) -> None:
-        model = dataclasses.replace(shipped_model(), threshold=1.01, rescue_floor=floor)
-        monkeypatch.setattr(qa.engine, "shipped_model", lambda embedder_id: model)
+        decision_model["model"] = dataclasses.replace(shipped_model(), threshold=1.01, rescue_floor=floor)
 
     return use
 
@@ -234,9 +240,9 @@ def test_a_decline_below_the_rescue_floor_never_reaches_the_llm(scripted, near_m
     assert bot.ask(BC_CARD_Q).mode == "refusal" and chat.prompts == []
 
 
-def test_the_extractive_answerer_never_answers_a_near_miss(settings, near_misses):
+def test_the_extractive_answerer_never_answers_a_near_miss(settings, near_misses, decision_model):
     near_misses(0.0)
-    bot = Chatbot(settings=settings.with_(answerer="extractive", llm_model_name=uuid.uuid4().hex))
+    bot = Chatbot(settings=settings.with_(answerer="extractive"), model=decision_model["model"])
     assert bot.ask(BC_CARD_Q).mode == "refusal"
 
 
@@ -281,7 +287,7 @@ def test_an_english_answer_may_keep_the_articles_term_in_parentheses(scripted):
     ],
 )
 def test_the_language_an_answer_is_written_in(text, language):
-    assert qa.write.llm.written_language(text) == language
+    assert qa.write.review.written_language(text) == language
 
 
 def test_an_answer_cut_at_the_token_limit_falls_back(scripted):
@@ -310,10 +316,12 @@ def test_a_failing_llm_raises_when_asked_for_and_falls_back_under_auto(scripted)
 
 def test_auto_without_a_reachable_server_uses_the_extractive_writer(settings):
     dead = f"http://127.0.0.1:{free_port()}/v1"
-    writer, why = writer_for(settings.with_(answerer="auto", llm_base_url=dead, llm_timeout=5))
+    fallback = ExtractiveWriter(Chatbot(settings=settings.with_(answerer="extractive")).index)
+    auto = choose(settings.with_(answerer="auto", llm_base_url=dead, llm_timeout=5))
+    writer, why = llm_writer(auto, fallback)
     assert writer is None and "failed" in why
     with pytest.raises(ModelError, match="failed"):
-        writer_for(settings.with_(answerer="llm", llm_base_url=dead, llm_timeout=5))
+        llm_writer(choose(settings.with_(answerer="llm", llm_base_url=dead, llm_timeout=5)), fallback)
 
 
 # --- the real bundled model ------------------------------------------------------
@@ -344,9 +352,11 @@ def test_english_question_english_answer(llm_bot):
     assert re.search(r"[A-Za-z]{3}", a.text) and "The article says" not in a.text
 
 
-def test_the_real_llm_answers_a_near_miss_with_a_checked_answer(settings, real_llm, near_misses):
+def test_the_real_llm_answers_a_near_miss_with_a_checked_answer(
+    settings, real_llm, near_misses, decision_model
+):
     near_misses(0.0)
-    bot = Chatbot(settings=settings.with_(answerer="llm", llm_model_name=uuid.uuid4().hex))
+    bot = Chatbot(settings=settings.with_(answerer="llm"), model=decision_model["model"])
     a = bot.ask(BC_CARD_Q)
     assert (a.found, a.mode, a.meta["rescued"]) == (True, "llm", True), a.meta
     assert "최원석" in a.text
@@ -437,7 +447,7 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
 
 def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
     from qa.backends.llamacpp import LlamaCppChat
-    from qa.write.llm import PROMPT, render
+    from qa.write.prompt import PROMPT, render
 
     chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_dir=str(tmp_path))
     question = {
@@ -463,7 +473,7 @@ HIRING = ["한빛전자는 내년 상반기에 신입사원 300명을 채용할 
 
 
 def ask_chat(chat: BaseChatModel, evidence: list[str], question: str) -> AIMessage:
-    from qa.write.llm import PROMPT, render
+    from qa.write.prompt import PROMPT, render
 
     return (PROMPT | chat).invoke({"request": render(evidence, question, "ko")})
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from qa import Answer, Chatbot, Settings
-from qa.write.llm import chat_model
+from qa.backends.chat import chat_model
 from qa.backends.worker import Worker, WorkerChat
 
 pytestmark = pytest.mark.slow
@@ -99,7 +99,7 @@ def test_a_worker_that_hangs_past_the_deadline_is_killed_and_replaced(llm_settin
 
 
 def test_a_stream_left_unread_stops_the_worker_writing_and_keeps_it(llm_settings):
-    from qa.write.llm import PROMPT, render
+    from qa.write.prompt import PROMPT, render
 
     chat, _ = chat_model(llm_settings.with_(llm_max_tokens=48))
     worker = worker_of(llm_settings)

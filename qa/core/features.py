@@ -12,20 +12,19 @@ this module computes.
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.core.understand import Query, content_terms
 from qa.lang import kinds
 
 if TYPE_CHECKING:
-    from index import korean
     from index.store import ArticleIndex
     from qa.core.retrieve import Hit
-    from qa.core.understand import Query
 
 #: Per-sentence features, in the order of the ranker's weights.
 SENTENCE_FEATURES = (
@@ -100,7 +99,7 @@ class SentenceStats:
 
 
 def candidates(
-    query: Query, stats: SentenceStats, vector: np.ndarray, hits: list[Hit], context: bool = True
+    query: Query, stats: SentenceStats, vector: np.ndarray, hits: Sequence[Hit], context: bool = True
 ) -> Candidates:
     """Features of every sentence for ``query``.
 
@@ -116,8 +115,6 @@ def candidates(
     if context and query.elliptical and query.context:
         # The earlier question's words, not its answer's: those would bring back the sentence
         # the follow-up follows.
-        from qa.core.understand import content_terms
-
         terms = own + [t for t in content_terms(query.context) if t not in own]
     kw = stats.keyword
     # A one-syllable noun is as often a splitting artefact ("부" of "디지털개발부") as a word.
@@ -176,7 +173,7 @@ def candidates(
     for to in (stats.prev, stats.next):
         focus_win = np.maximum(focus_win, shifted(focus, to))
 
-    stems = list(dict.fromkeys(t.form for t in _question_terms(query.question) if t.tag in ("VV", "VA")))
+    stems = query.stems
     if stems:
         verbs = np.array([sum(v in ts for v in stems) / len(stems) for ts in stats.term_sets])
     else:
@@ -215,17 +212,8 @@ def candidates(
     )
 
 
-def _question_terms(question: str) -> list[korean.Term]:
-    from index import korean
-
-    return korean.terms(question)
-
-
 def _bm25_terms(query: Query, terms: list[str]) -> list[str]:
-    from index import korean
-
-    toks = korean.tokens(query.question)
-    return toks + [t for t in terms if t not in toks]
+    return [*query.tokens, *(t for t in terms if t not in query.tokens)]
 
 
 def _focus_parts(word: str) -> list[str]:
@@ -237,7 +225,3 @@ def _focus_parts(word: str) -> list[str]:
         return []
     parts = [t.form for t in korean.terms(word) if len(t.form) >= 2 and t.form != word]
     return [_surface(p) for p in (parts or [word])]
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

@@ -1,20 +1,21 @@
-"""Evidence: every sentence of the article ranked for a question by the fitted
-ranker (``qa.core.decide``), best first, with what the decision needs."""
+"""The ranking stage, :class:`Retrieved` -> :class:`Ranked`: every sentence of the article
+ranked for a question by the fitted ranker (``qa.core.model``), best first, with the
+probability that the best one answers it."""
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from index.chunking import Sentence
 from index.store import ArticleIndex
-from qa.lang import kinds
-from qa.core.crosslingual import XlingResult
-from qa.core.decide import NEIGHBOUR_GAP, QUESTION_FEATURES, Model, question_features
 from qa.core.features import COLUMN, SentenceStats, candidates
-from qa.core.retrieve import Hit
+from qa.core.model import QUESTION_FEATURES, Model, question_features
+from qa.core.retrieve import Hit, Retrieved
 from qa.core.understand import Query
 
 
@@ -32,14 +33,44 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Ranked:
-    """The evidence for a question, best first, and the probability that the best answers it."""
+    """The ranking stage's result: the evidence for a question, best first, and the
+    probability that the best sentence answers it (the same shape for a question in
+    another language than the article, see ``qa.core.crosslingual``)."""
 
-    evidence: list[Evidence]
+    query: Query
+    evidence: tuple[Evidence, ...]
     p_answer: float
+    #: ``p_answer`` at or above it answers; its model says where it came from.
     threshold: float
-    features: dict[str, float]
-    #: a sentence next to the best one, nearly as likely, to be shown with it (see NEIGHBOUR_GAP)
+    features: dict[str, float] = field(default_factory=dict)
+    #: A sentence next to the best one, nearly as likely, shown with it (see NEIGHBOUR_GAP).
     neighbour: Evidence | None = None
+    #: Lowest ``p_answer`` at which an LLM may still answer (``Model.rescue_floor``);
+    #: None: no LLM may answer what the decision declines.
+    rescue_floor: float | None = None
+
+    @property
+    def best(self) -> Evidence | None:
+        return self.evidence[0] if self.evidence else None
+
+    def meta(self) -> dict[str, Any]:
+        """The scores behind the ranking, for ``Answer.meta``."""
+        q, best = self.query, self.best
+        return {
+            "followup": q.followup,
+            "expects": q.expects,
+            "terms": list(q.terms),
+            "p_answer": round(self.p_answer, 4),
+            "dense": round(best.dense, 4) if best else None,
+            "coverage": round(best.coverage, 4) if best else None,
+            "features": self.features,
+        }
+
+
+#: A sentence next to the best one (same paragraph) that the ranker finds at least
+#: half as likely is shown with it: the answer often sits in the sentence after
+#: the one that shares the question's words ("이후 ...", a pronoun, a list).
+NEIGHBOUR_GAP = math.log(2)
 
 
 # Item markers; ◇ and ■ open sections in Korean news, they are not items.
@@ -70,27 +101,10 @@ def items_of(index: ArticleIndex, i: int) -> list[int]:
     return out
 
 
-def context_of(index: ArticleIndex, i: int) -> list[int]:
-    """Sentences that give sentence ``i`` its meaning: its heading, or the one before it."""
-    head = heading_of(index, i)
-    if head is not None:
-        return [head]
-    prev = i - 1
-    if prev >= 0 and index.sentences[prev].paragraph == index.sentences[i].paragraph:
-        return [prev]
-    return []
-
-
-def rank(
-    query: Query,
-    stats: SentenceStats,
-    vector: np.ndarray,
-    hits: list[Hit],
-    model: Model,
-    limit: int = 15,
-) -> Ranked:
-    """The article's sentences ranked for ``query`` by the fitted ranker, and the
-    decision model's probability that the best one answers it."""
+def rank(retrieved: Retrieved, stats: SentenceStats, model: Model, limit: int = 15) -> Ranked:
+    """The article's sentences ranked for the retrieved query by the fitted ranker, and
+    the decision model's probability that the best one answers it."""
+    query, vector, hits = retrieved.query, retrieved.vector, retrieved.hits
     index = stats.index
     cand = candidates(query, stats, vector, hits)
     logits = model.rank(cand.X)
@@ -112,7 +126,7 @@ def rank(
     out = []
     for i in np.argsort(-logits, kind="stable")[:limit]:
         s = index.sentences[int(i)]
-        hit = by_chunk.get(s.chunk) or _unretrieved(index, s.chunk)
+        hit = by_chunk.get(s.chunk) or unretrieved(index, s.chunk)
         row = cand.X[i]
         dense, cov = float(row[COLUMN["dense"]]), float(row[COLUMN["cov"]])
         out.append(Evidence(s, hit, float(logits[i]), dense, cov, bool(fits[i])))
@@ -122,7 +136,15 @@ def rank(
     q = question_features(logits, own.X, own.absent, own.n_terms, query.expects, own.has_focus)
     features = {name: round(float(v), 4) for name, v in zip(QUESTION_FEATURES, q, strict=True)}
     ranked = _item_over_heading(out, index)
-    return Ranked(ranked, model.p_answer(q), model.threshold, features, _neighbour(ranked))
+    return Ranked(
+        query,
+        tuple(ranked),
+        model.p_answer(q),
+        model.threshold,
+        features,
+        neighbour=_neighbour(ranked),
+        rescue_floor=model.rescue_floor,
+    )
 
 
 def _neighbour(ranked: list[Evidence]) -> Evidence | None:
@@ -138,7 +160,7 @@ def _neighbour(ranked: list[Evidence]) -> Evidence | None:
     return None
 
 
-def _unretrieved(index: ArticleIndex, chunk: int) -> Hit:
+def unretrieved(index: ArticleIndex, chunk: int) -> Hit:
     return Hit(index.chunks[chunk], 0.0, float("nan"), 0, 0.0, 0)
 
 
@@ -155,21 +177,3 @@ def _item_over_heading(ranked: list[Evidence], index: ArticleIndex) -> list[Evid
         return ranked
     top = max(under, key=lambda e: (e.coverage, e.score))
     return [top, *(e for e in ranked if e is not top)]
-
-
-def score_cross_lingual(
-    query: Query, hits: list[Hit], index: ArticleIndex, result: XlingResult, limit: int = 15
-) -> list[Evidence]:
-    """Sentences for a question in another language than the article, ranked by
-    ``qa.core.crosslingual``: those of the retrieved chunks and the best overall."""
-    by_chunk = {h.chunk.id: h for h in hits}
-    ids = {i for h in hits for i in h.chunk.sentences} | {int(i) for i in result.order[:limit]}
-    out = []
-    for i in ids:
-        s = index.sentences[i]
-        hit = by_chunk.get(s.chunk) or _unretrieved(index, s.chunk)
-        fits = kinds.holds(query.expects, s.text)
-        dense = float(index.sentence_vectors[i] @ result.query_vector)
-        out.append(Evidence(s, hit, float(result.scores[i]), dense, 0.0, fits))
-    out.sort(key=lambda e: (not e.fits, -e.score))
-    return out

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 over Kiwi morphemes, fused by rank."""
+"""Hybrid retrieval (dense from Chroma + BM25 over Kiwi morphemes, fused by rank): the
+retrieval stage, :class:`Query` -> :class:`Retrieved`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from index import korean
 from index.chunking import Chunk
 from index.errors import StoreError
 from index.store import ArticleIndex
+from qa.core.understand import Query
 from qa.errors import IndexError_
 
 
@@ -131,3 +133,39 @@ class HybridRetriever(BaseRetriever):
             )
             for h in self.search(query, limit=k)
         ]
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The retrieval stage's result: the chunks found for a query, best first."""
+
+    query: Query
+    #: What was searched: the question, with romanised names of the article put back
+    #: in its script for a question in another language (see ``qa.core.crosslingual``).
+    text: str
+    #: The embedding of ``text``, leaning on the earlier question for a follow-up.
+    vector: np.ndarray
+    hits: tuple[Hit, ...]
+    #: Romanised names of the question matched to the article's Hangul: (kind, sentence
+    #: id, hangul, similarity, latin), from ``qa.core.crosslingual.switch_names``.
+    names: tuple[tuple[str, int, str, float, str], ...] = ()
+
+
+def retrieve(
+    query: Query,
+    retriever: HybridRetriever,
+    text: str | None = None,
+    names: tuple[tuple[str, int, str, float, str], ...] = (),
+) -> Retrieved:
+    """Search the article for ``query`` (as ``text``, when given: the question with its
+    names switched into the article's script)."""
+    emb = retriever.embeddings
+    text = query.question if text is None else text
+    vector = np.asarray(emb.embed_query(text), dtype=np.float32)
+    if query.followup and query.context:
+        # Lean on the earlier turn without letting it drown the new question.
+        ctx = np.asarray(emb.embed_query(f"{query.context} {text}"), dtype=np.float32)
+        vector = vector + ctx
+        vector = vector / (np.linalg.norm(vector) or 1.0)
+    hits = retriever.search(text, vector=vector, context_terms=list(query.context_terms))
+    return Retrieved(query, text, vector, tuple(hits), names)

@@ -42,7 +42,7 @@ _CONNECTIVES = ("그럼", "그러면", "그리고", "또", "그건", "그거", "
 
 @dataclass(frozen=True)
 class Query:
-    """A question ready for retrieval."""
+    """A question read once, for every later stage: its language, its words, what it asks."""
 
     question: str
     language: str
@@ -52,6 +52,8 @@ class Query:
     followup: bool = False
     context: str = ""  # the earlier question, for dense retrieval
     context_terms: tuple[str, ...] = field(default=())
+    tokens: tuple[str, ...] = field(default=())  # morphemes for BM25 (index.korean.tokens)
+    stems: tuple[str, ...] = field(default=())  # verb and adjective stems ("조성된" -> 조성되)
 
     @property
     def elliptical(self) -> bool:
@@ -191,4 +193,6 @@ def understand(question: str, history: list[Turn]) -> Query:
         followup=followup,
         context=context,
         context_terms=tuple(context_terms),
+        tokens=tuple(korean.tokens(question)),
+        stems=tuple(dict.fromkeys(t.form for t in korean.terms(question) if t.tag in ("VV", "VA"))),
     )
