@@ -1,5 +1,11 @@
 """Build and open an article's index: sentences, chunks, Chroma vectors, BM25.
 
+``article`` reads and checks the text; ``korean`` (over ``kiwi``'s analysers)
+finds sentences and search terms; ``chunking`` groups sentences; ``parts``
+embeds them and names a build by its fingerprint; ``store`` keeps an index in
+a folder and ``remote`` in a Chroma client's collections (a server's, or one
+passed in); ``live`` is the open index both return.
+
 The names below load on first use, so that importing ``index.korean`` (or
 starting its Kiwi helper process) does not pull in LangChain and Chroma.
 """
@@ -14,7 +20,8 @@ if TYPE_CHECKING:
     from index.chunking import Chunk, ChunkSettings, Sentence, split
     from index.embeddings import E5Embeddings, make_embeddings
     from index.errors import ArticleError, IndexBuildError, IndexingError, StoreError
-    from index.store import ArticleIndex, open_index
+    from index.live import ArticleIndex
+    from index.store import open_index
 
 _HOME = {
     "Article": "index.article",
@@ -29,7 +36,7 @@ _HOME = {
     "IndexBuildError": "index.errors",
     "IndexingError": "index.errors",
     "StoreError": "index.errors",
-    "ArticleIndex": "index.store",
+    "ArticleIndex": "index.live",
     "open_index": "index.store",
 }
 

@@ -1,42 +1,18 @@
 """A process that loads Kiwi and answers analysis requests over its stdin and stdout.
 
-Started by :func:`index.korean.load_in_background`; see there for why. Each
-message is a 4-byte little-endian length and a pickle. Requests are
-``(op, text)``; replies are ``("ok", result)`` or ``("error", message)``. The
-first message out is ``("ok", "ready")`` once Kiwi is loaded. The process
-ends when its stdin closes, which happens when its parent exits or dies.
+Started by :class:`index.kiwi.WorkerAnalyser` (see :func:`index.korean.load_in_background`
+for why); the messages are :mod:`index.kiwi`'s. The process ends when its stdin
+closes, which happens when its parent exits or dies.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import signal
-import struct
 import sys
-from typing import IO, cast
+from typing import cast
 
-from index import korean
-
-_HEADER = struct.Struct("<I")
-
-
-def read_message(stream: IO[bytes]) -> object | None:
-    """The next message, or None at end of stream."""
-    head = stream.read(_HEADER.size)
-    if len(head) < _HEADER.size:
-        return None
-    (size,) = _HEADER.unpack(head)
-    body = stream.read(size)
-    if len(body) < size:
-        return None
-    return pickle.loads(body)
-
-
-def write_message(stream: IO[bytes], message: object) -> None:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(body)) + body)
-    stream.flush()
+from index.kiwi import LocalAnalyser, read_message, write_message
 
 
 def main() -> None:
@@ -47,7 +23,7 @@ def main() -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr
     inp = sys.stdin.buffer
-    local = korean.LocalAnalyser()
+    local = LocalAnalyser()
     write_message(out, ("ok", "ready"))
     while (request := read_message(inp)) is not None:
         op, arg = cast("tuple[str, str]", request)

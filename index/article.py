@@ -59,14 +59,16 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
-def load_article(path: str | Path) -> Article:
-    """Read a UTF-8 text article from ``path``."""
+def load_article(path: str | Path, name: str | None = None) -> Article:
+    """Read a UTF-8 text article from ``path``; ``name`` (by default the file's) is what
+    the article is called, in messages too (an uploaded file's own name, say)."""
     p = Path(path)
+    name = p.name if name is None else name
     if not p.is_file():
         raise ArticleError(f"no article file at {str(p)!r}")
     size = p.stat().st_size
     if size > MAX_ARTICLE_BYTES:
         raise ArticleError(
-            f"{p.name!r} is {size:,} bytes; articles up to {MAX_ARTICLE_BYTES:,} bytes are supported"
+            f"{name!r} is {size:,} bytes; articles up to {MAX_ARTICLE_BYTES:,} bytes are supported"
         )
-    return Article.from_text(decode(p.read_bytes(), p.name), name=p.name)
+    return Article.from_text(decode(p.read_bytes(), name), name=name)

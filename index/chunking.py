@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass
 
 from index.korean import split_sentences
 
+#: The range a chunk's longest size may be set in (characters).
+MAX_CHARS_RANGE = (50, 5000)
+
 
 @dataclass(frozen=True)
 class ChunkSettings:
@@ -18,8 +21,9 @@ class ChunkSettings:
     min_chars: int = 100
 
     def __post_init__(self) -> None:
-        if not 50 <= self.max_chars <= 5000:
-            raise ValueError(f"max_chars must be between 50 and 5000, got {self.max_chars}")
+        low, high = MAX_CHARS_RANGE
+        if not low <= self.max_chars <= high:
+            raise ValueError(f"max_chars must be between {low} and {high}, got {self.max_chars}")
         if not 0 <= self.min_chars < self.max_chars:
             raise ValueError(
                 f"min_chars must be between 0 and max_chars ({self.max_chars}), got {self.min_chars}"

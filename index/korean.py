@@ -4,113 +4,26 @@ One Kiwi analyser serves the process. Building it takes about two seconds of
 CPU during which it holds the GIL, so nothing else in the process moves; a
 program that wants its first answer soon calls :func:`load_in_background`
 before its other imports, and Kiwi then loads in a helper process on the
-other core and answers from there (see ``index/_kiwi_worker.py``).
+other core and answers from there (see :mod:`index.kiwi`).
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import re
-import subprocess
-import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from index.kiwi import Analyser, LocalAnalyser, Token, WorkerAnalyser, WorkerGone
 
 log = logging.getLogger(__name__)
 
-#: A morpheme as Kiwi gives it: form, tag, start offset, length.
-Token = tuple[str, str, int, int]
-
 _lock = threading.Lock()
 
-
-class LocalAnalyser:
-    """Kiwi in this process."""
-
-    def __init__(self) -> None:
-        from kiwipiepy import Kiwi
-
-        # The multi-word dictionary and typo model triple the start-up time
-        # and add nothing to sentence splitting or search terms.
-        self._kiwi = Kiwi(num_workers=1, load_multi_dict=False, load_typo_dict=False)
-        self._kiwi.tokenize("가")  # Kiwi finishes building on its first analysis
-
-    def tokenize(self, text: str) -> tuple[Token, ...]:
-        return tuple((t.form, t.tag, t.start, t.len) for t in self._kiwi.tokenize(text))
-
-    def sentences(self, text: str) -> list[tuple[int, int]]:
-        return [(s.start, s.end) for s in self._kiwi.split_into_sents(text)]
-
-
-class WorkerGone(Exception):
-    """The helper process ended or misbehaved; analysis moves into this process."""
-
-
-class WorkerAnalyser:
-    """Kiwi in a helper process, reached over a pipe; calls queue on a lock."""
-
-    def __init__(self) -> None:
-        from index import _kiwi_worker
-
-        self._wire = _kiwi_worker
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[1])  # so the child imports this very package
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "index._kiwi_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        self._lock = threading.Lock()
-        self._ready = False
-        atexit.register(self.close)
-
-    def _call(self, op: str, arg: Any) -> Any:
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        with self._lock:
-            try:
-                if not self._ready:
-                    self._expect(self._wire.read_message(self._proc.stdout))
-                    self._ready = True
-                self._wire.write_message(self._proc.stdin, (op, arg))
-                return self._expect(self._wire.read_message(self._proc.stdout))
-            except (OSError, ValueError, EOFError) as e:
-                raise WorkerGone(f"{type(e).__name__}: {e}") from e
-
-    def _expect(self, reply: object) -> Any:
-        if not (isinstance(reply, tuple) and len(reply) == 2):
-            code = self._proc.poll()
-            raise WorkerGone("it exited" if code is not None else f"unexpected reply {reply!r:.80}")
-        status, value = reply
-        if status != "ok":
-            raise WorkerGone(str(value))
-        return value
-
-    def tokenize(self, text: str) -> tuple[Token, ...]:
-        return tuple(self._call("tokenize", text))
-
-    def sentences(self, text: str) -> list[tuple[int, int]]:
-        return list(self._call("sentences", text))
-
-    def close(self) -> None:
-        """End the helper process (closing its stdin ends it)."""
-        if self._proc.poll() is None:
-            try:
-                assert self._proc.stdin is not None
-                self._proc.stdin.close()
-                self._proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self._proc.kill()
-
-
-_analyser: LocalAnalyser | WorkerAnalyser | None = None
+_analyser: Analyser | None = None
 
 
 def load_in_background() -> None:
@@ -128,7 +41,7 @@ def load_in_background() -> None:
                 log.warning("cannot start the Kiwi helper process (%s); loading Kiwi here", e)
 
 
-def analyser() -> LocalAnalyser | WorkerAnalyser:
+def analyser() -> Analyser:
     """The process's Kiwi analyser, loaded on first use."""
     global _analyser
     if _analyser is None:

@@ -1,6 +1,7 @@
-"""An article's index on a Chroma server, shared by every process that uses the server.
+"""An article's index in a Chroma client's collections: a Chroma server's, shared by
+every process that uses the server, or those of any client a program passes in.
 
-What lives where (``QA_CHROMA_URL=http://host:8000``)::
+What lives where (``QA_CHROMA_URL=http://host:8000``, or ``open_index(client=...)``)::
 
     qa-<fingerprint hash>        chunk vectors, texts' offsets and search tokens;
                                  its metadata holds the fingerprint and the counts
@@ -43,9 +44,10 @@ from langchain_core.embeddings import Embeddings
 
 from index.article import Article
 from index.chunking import Chunk, ChunkSettings, Sentence
-from index.errors import IndexBuildError, StoreError
+from index.errors import IndexBuildError, StoreError, brief
 from index.keyword import KeywordIndex
-from index.store import ArticleIndex, Parts, Progress, _brief, embed_parts, open_collection
+from index.live import ArticleIndex, open_collection
+from index.parts import Parts, Progress, embed_parts
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ def client_for(url: str) -> Any:
                 )
             except Exception as e:
                 raise StoreError(
-                    f"cannot reach the Chroma server at {url} ({_brief(e)}); is `chroma run` up there?"
+                    f"cannot reach the Chroma server at {url} ({brief(e)}); is `chroma run` up there?"
                 ) from e
         return _clients[url]
 
@@ -94,6 +96,27 @@ def collection_name(want: dict[str, Any]) -> str:
 
 def _canonical(want: dict[str, Any]) -> str:
     return json.dumps(want, sort_keys=True, ensure_ascii=False)
+
+
+def check_client(client: object) -> None:
+    """Raise :class:`TypeError` unless ``client`` is a Chroma client to keep indexes in."""
+    from chromadb.api import ClientAPI
+
+    if not isinstance(client, ClientAPI):
+        raise TypeError(
+            "client must be a Chroma client (chromadb.EphemeralClient(), PersistentClient(path) "
+            f"or HttpClient(host, port)); got {type(client).__name__}"
+        )
+
+
+def describe(client: Any) -> str:
+    """Where a Chroma client keeps its collections, said for a person."""
+    settings = client.get_settings()
+    if settings.chroma_server_host:
+        return f"the Chroma server {settings.chroma_server_host}:{settings.chroma_server_http_port}"
+    if settings.is_persistent:
+        return f"the Chroma store in {settings.persist_directory}"
+    return "an in-memory Chroma store"
 
 
 def open_remote(
@@ -108,28 +131,45 @@ def open_remote(
     """Open the index of ``article`` on the server at ``url``, building it there first
     if no process has. ``cache_dir`` keeps what is derived locally (sparse vectors)."""
     client = client_for(url)
+    return open_in(
+        client, f"the Chroma server {url}", article, cache_dir, embeddings, want, chunking, progress
+    )
+
+
+def open_in(
+    client: Any,
+    where: str,
+    article: Article,
+    cache_dir: Path,
+    embeddings: Embeddings,
+    want: dict[str, Any],
+    chunking: ChunkSettings,
+    progress: Progress | None,
+) -> tuple[ArticleIndex, bool]:
+    """Open the index of ``article`` in ``client``'s collections, building it there first
+    if no process has. ``where`` names the client in messages."""
     name = collection_name(want)
-    server = _Server(client, url, name, article, want, embeddings, cache_dir)
+    store = _InClient(client, where, name, article, want, embeddings, cache_dir)
     try:
-        return server.open_or_build(chunking, progress)
+        return store.open_or_build(chunking, progress)
     except IndexBuildError:
         raise
     except Exception as e:  # httpx and chromadb errors: the server went away or refused
-        raise StoreError(f"the Chroma server at {url} failed ({_brief(e)})") from e
+        raise StoreError(f"{where} failed ({brief(e)})") from e
 
 
-class _Server:
+class _InClient:
     def __init__(
         self,
         client: Any,
-        url: str,
+        where: str,
         name: str,
         article: Article,
         want: dict[str, Any],
         embeddings: Embeddings,
         cache_dir: Path,
     ) -> None:
-        self.client, self.url, self.name = client, url, name
+        self.client, self.where, self.name = client, where, name
         self.article, self.want, self.embeddings = article, want, embeddings
         self.cache_dir = cache_dir
         self.lock_name = f"{name}-lock"
@@ -148,12 +188,12 @@ class _Server:
                     if live is not None:
                         return live, False
                     if why.startswith("damaged"):
-                        log.warning("the index %s on %s is %s: rebuilding it", self.name, self.url, why)
+                        log.warning("the index %s on %s is %s: rebuilding it", self.name, self.where, why)
                     self.build(lock, chunking, progress)
                     live, problem = self.load()
                     if live is None:
                         raise IndexBuildError(
-                            f"the index {self.name} built on {self.url} does not open: {problem}"
+                            f"the index {self.name} built on {self.where} does not open: {problem}"
                         )
                     live.rebuilt_because = why
                     return live, True
@@ -164,7 +204,7 @@ class _Server:
             seen = self.take_over_if_stale(seen)
 
     def load(self) -> tuple[ArticleIndex | None, str]:
-        """The index if it is complete on the server, else None and why not (as in :mod:`index.store`)."""
+        """The index if it is complete in the client, else None and why not (as in :mod:`index.store`)."""
         from chromadb.errors import NotFoundError
 
         try:
@@ -207,7 +247,7 @@ class _Server:
                 raise ValueError("its chunk ids are not 0..n-1")
             store = open_collection(self.client, self.name, self.embeddings, chunks)
         except (NotFoundError, ValueError, KeyError, TypeError) as e:
-            return None, f"damaged: {self.name} on {self.url} is incomplete ({_brief(e)})"
+            return None, f"damaged: {self.name} on {self.where} is incomplete ({brief(e)})"
         index = ArticleIndex(
             article=self.article,
             sentences=sentences,
@@ -218,7 +258,7 @@ class _Server:
             vectorstore=store,
             path=self.cache_dir / "remote" / self.name,
             fingerprint=self.want,
-            store=f"the Chroma server {self.url}",
+            store=self.where,
         )
         return index, ""
 
@@ -258,7 +298,7 @@ class _Server:
             lock.modify(name=dead)
             self.client.delete_collection(dead)
         except Exception as e:  # gone already, or the server went away: the lock goes stale
-            log.info("could not remove the build lock %s: %s", self.lock_name, _brief(e))
+            log.info("could not remove the build lock %s: %s", self.lock_name, brief(e))
 
     def take_over_if_stale(
         self, seen: tuple[tuple[Any, Any], float] | None
@@ -281,7 +321,7 @@ class _Server:
         log.warning(
             "the build of %s on %s by %s stopped %.0f s ago: taking it over",
             self.name,
-            self.url,
+            self.where,
             meta.get("owner", "another process"),
             now - seen[1],
         )

@@ -15,8 +15,8 @@ a damaged one (a part missing, truncated or unreadable) is rebuilt with a
 warning naming the part. One process builds a slot at a time (a file lock);
 the others wait and open what it built.
 
-With a Chroma server (``chroma_url``) the index lives on the server instead:
-see :mod:`index.remote`.
+With a Chroma server (``chroma_url``), or a Chroma client the caller passes in,
+the index lives in that client's collections instead: see :mod:`index.remote`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,29 +36,17 @@ import numpy as np
 from filelock import FileLock
 from langchain_core.embeddings import Embeddings
 
-from index import korean
+from index import remote
 from index.article import Article
-from index.chunking import Chunk, ChunkSettings, Sentence, split
-from index.errors import IndexBuildError, StoreError
+from index.chunking import Chunk, ChunkSettings, Sentence
+from index.errors import IndexBuildError, brief
 from index.keyword import KeywordIndex
+from index.live import ArticleIndex, open_collection
+from index.parts import Progress, embed_parts, fingerprint
 
-SCHEMA_VERSION = 1
 COLLECTION = "chunks"
 
-Progress = Callable[[int, int], None]
-
 log = logging.getLogger(__name__)
-
-
-def fingerprint(article: Article, embedder_id: str, chunking: ChunkSettings) -> dict[str, Any]:
-    """What an index was built from; any change means a rebuild."""
-    return {
-        "schema": SCHEMA_VERSION,
-        "article_sha256": article.sha256,
-        "embedder": embedder_id,
-        "chunking": chunking.as_dict(),
-        "tokenizer": korean.tokenizer_id(),
-    }
 
 
 def slot_name(key: str, embedder_id: str = "") -> str:
@@ -69,74 +55,6 @@ def slot_name(key: str, embedder_id: str = "") -> str:
     stem = re.sub(r"[^0-9A-Za-z가-힣_-]+", "-", Path(key).stem)[:40].strip("-") or "article"
     digest = hashlib.sha256(f"{key}\0{embedder_id}".encode()).hexdigest()[:10]
     return f"{stem}-{digest}"
-
-
-@dataclass
-class ArticleIndex:
-    """A live index: the article split into sentences and chunks, and both search sides."""
-
-    article: Article
-    sentences: list[Sentence]
-    chunks: list[Chunk]
-    sentence_vectors: np.ndarray
-    sentence_terms: list[list[str]]
-    keyword: KeywordIndex
-    vectorstore: Any  # langchain_chroma.Chroma
-    path: Path
-    fingerprint: dict[str, Any]
-    #: Where the chunk vectors are searched: a folder, or a Chroma server's address.
-    store: str = ""
-    #: Why opening it (re)built it: "" when it was reused or there was none yet.
-    rebuilt_because: str = ""
-    #: The Chroma client this index alone holds (an embedded store's), closed by
-    #: :meth:`close`; None for a Chroma server's, which the process shares.
-    client: Any = field(default=None, repr=False)
-
-    def close(self) -> None:
-        """Let go of the Chroma store. An embedded store is stopped, and its memory
-        given back, once no open index in this process uses its folder. Searching
-        a closed index fails; closing it again does nothing."""
-        client, self.client = self.client, None
-        if client is not None:
-            client.close()
-
-    def sparse_vectors(self, encode: Callable[[list[str]], Any]) -> Any:
-        """The sentences' sparse vectors (CSR), encoded on first use and kept beside the build.
-
-        Only questions in another language than the article need them, so
-        building an index does not pay for them up front.
-        """
-        import scipy.sparse
-
-        path = self.path / "sparse.npz"
-        try:
-            cached = scipy.sparse.load_npz(path)
-            if cached.shape[0] == len(self.sentences):
-                return cached
-        except (OSError, ValueError):
-            pass
-        vectors = encode([s.text for s in self.sentences]).tocsr()
-        tmp = path.with_name(f".sparse.{uuid.uuid4().hex[:8]}.npz")
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            scipy.sparse.save_npz(tmp, vectors)
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a read-only index still answers; it re-encodes next time
-        return vectors
-
-    def dense(self, vector: list[float], k: int) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity) of the ``k`` nearest chunks in Chroma.
-
-        Raises :class:`~index.errors.StoreError` when the store does not answer
-        (a Chroma server gone away); the next call tries again.
-        """
-        k = min(k, len(self.chunks))
-        try:
-            hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
-        except Exception as e:  # httpx, chromadb and OS errors alike: the store failed this search
-            raise StoreError(f"the index at {self.store} could not be searched ({_brief(e)})") from e
-        return [(int(doc.metadata["chunk"]), 1.0 - float(dist)) for doc, dist in hits]
 
 
 def open_index(
@@ -149,21 +67,30 @@ def open_index(
     key: str | None = None,
     progress: Progress | None = None,
     chroma_url: str = "",
+    client: Any = None,
 ) -> tuple[ArticleIndex, bool]:
     """Open the index of ``article``, building it first if it is missing, stale or damaged.
 
     Returns the index and whether it was (re)built. ``key`` names the slot
     (by default the article's name): a later article under the same key and
     embedder replaces the earlier one. With ``chroma_url`` the index is kept
-    on that Chroma server, shared by every process that uses it
-    (:mod:`index.remote`); ``index_dir`` then only caches derived data.
+    on that Chroma server, shared by every process that uses it; with
+    ``client`` (``chromadb.EphemeralClient()``, ``PersistentClient(path)``,
+    ``HttpClient(...)``) it is kept in that client's collections, and the
+    caller closes the client (:mod:`index.remote` for both). ``index_dir``
+    then only caches derived data.
     """
+    if client is not None:
+        if chroma_url:
+            raise ValueError(f"give open_index a client or a chroma_url, not both; got both ({chroma_url!r})")
+        remote.check_client(client)
     chunking = chunking or ChunkSettings()
     want = fingerprint(article, embedder_id, chunking)
     if chroma_url:
-        from index import remote
-
         return remote.open_remote(article, chroma_url, Path(index_dir), embeddings, want, chunking, progress)
+    if client is not None:
+        where = remote.describe(client)
+        return remote.open_in(client, where, article, Path(index_dir), embeddings, want, chunking, progress)
     # One slot per article and embedder: switching embedders does not throw
     # away the other's index (a process may still be serving it).
     slot = Path(index_dir) / slot_name(key or article.name, embedder_id)
@@ -193,64 +120,6 @@ def open_index(
         raise IndexBuildError(f"the index built in {str(slot)!r} does not open: {problem}")
     live.rebuilt_because = why
     return live, True
-
-
-def _brief(e: BaseException) -> str:
-    text = " ".join(str(e).split()) or type(e).__name__
-    return text if len(text) <= 200 else text[:200] + "..."
-
-
-@dataclass
-class Parts:
-    """An article split and embedded: what every store keeps."""
-
-    sentences: list[Sentence]
-    chunks: list[Chunk]
-    sentence_vectors: np.ndarray
-    chunk_vectors: np.ndarray
-    sentence_terms: list[list[str]]
-    chunk_terms: list[list[str]]
-
-
-def embed_parts(
-    article: Article, embeddings: Embeddings, chunking: ChunkSettings, progress: Progress | None
-) -> Parts:
-    """Split ``article`` into sentences and chunks, embed both, and take their search tokens."""
-    sentences, chunks = split(article.text, chunking)
-    # A chunk of one sentence has the sentence's own vector: embed it once.
-    lone = {c.id: c.sentences[0] for c in chunks if len(c.sentences) == 1}
-    multi = [c for c in chunks if c.id not in lone]
-    total = len(sentences) + len(multi)
-    if progress:
-        progress(0, total)
-    svec, done = _embed_passages(embeddings, [s.text for s in sentences], progress, 0, total)
-    mvec, _ = _embed_passages(embeddings, [c.text for c in multi], progress, done, total)
-    multi_rows = {c.id: i for i, c in enumerate(multi)}
-    cvec = np.vstack([svec[lone[c.id]] if c.id in lone else mvec[multi_rows[c.id]] for c in chunks])
-    return Parts(
-        sentences,
-        chunks,
-        svec,
-        cvec,
-        [korean.tokens(s.text) for s in sentences],
-        [korean.tokens(c.text) for c in chunks],
-    )
-
-
-def _embed_passages(
-    embeddings: Embeddings, texts: list[str], progress: Progress | None, done: int, total: int
-) -> tuple[np.ndarray, int]:
-    batch = 16
-    out = []
-    for i in range(0, len(texts), batch):
-        part = texts[i : i + batch]
-        out.append(np.asarray(embeddings.embed_documents(part), dtype=np.float32))
-        done += len(part)
-        if progress:
-            progress(done, total)
-    if not out:
-        return np.zeros((0, 1), dtype=np.float32), done
-    return np.vstack(out), done
 
 
 def _build(
@@ -342,7 +211,7 @@ def _load_live(
             return None, "damaged: current.json is missing (a finished build is there)"
         return None, ""
     except (OSError, ValueError) as e:
-        return None, f"damaged: current.json is unreadable ({_brief(e)})"
+        return None, f"damaged: current.json is unreadable ({brief(e)})"
     if not isinstance(current, dict) or "build" not in current:
         return None, "damaged: current.json names no build"
     if current.get("fingerprint") != want:
@@ -353,11 +222,11 @@ def _load_live(
         if manifest["fingerprint"] != want or manifest["text"] != article.text:
             return None, "damaged: manifest.json does not match current.json"
     except (OSError, ValueError, KeyError, TypeError) as e:
-        return None, f"damaged: {path.name}/manifest.json is missing or unreadable ({_brief(e)})"
+        return None, f"damaged: {path.name}/manifest.json is missing or unreadable ({brief(e)})"
     try:
         vectors = np.load(path / "vectors.npy")
     except (OSError, ValueError) as e:
-        return None, f"damaged: {path.name}/vectors.npy is missing or unreadable ({_brief(e)})"
+        return None, f"damaged: {path.name}/vectors.npy is missing or unreadable ({brief(e)})"
 
     try:
         text = manifest["text"]
@@ -367,7 +236,7 @@ def _load_live(
         chunks = [Chunk(i, a, b, tuple(s), text[a:b]) for i, a, b, s in manifest["chunks"]]
         terms = (manifest["sentence_terms"], manifest["chunk_terms"])
     except (KeyError, TypeError, ValueError) as e:
-        return None, f"damaged: {path.name}/manifest.json is malformed ({_brief(e)})"
+        return None, f"damaged: {path.name}/manifest.json is malformed ({brief(e)})"
     if vectors.shape[0] != len(sentences) or not chunks or len(terms[1]) != len(chunks):
         return None, f"damaged: {path.name}/vectors.npy does not match the manifest"
 
@@ -379,7 +248,7 @@ def _load_live(
         if client is not None:
             with contextlib.suppress(Exception):  # a damaged store may not stop cleanly either
                 client.close()
-        return None, f"damaged: the Chroma store {path.name}/chroma does not open ({_brief(e)})"
+        return None, f"damaged: the Chroma store {path.name}/chroma does not open ({brief(e)})"
 
     index = ArticleIndex(
         article=article,
@@ -395,26 +264,3 @@ def _load_live(
         client=client,
     )
     return index, ""
-
-
-def open_collection(client: Any, name: str, embeddings: Embeddings, chunks: list[Chunk]) -> Any:
-    """The LangChain store over collection ``name``, once it holds every chunk and
-    finds one by its own vector; raises when it does not."""
-    from langchain_chroma import Chroma
-
-    collection = client.get_collection(name)
-    if collection.count() != len(chunks):
-        raise ValueError(f"it holds {collection.count()} chunks, not {len(chunks)}")
-    # A search, not only a count: the vector segment must load and answer.
-    got = collection.get(ids=["0"], include=["embeddings"])
-    if len(got["ids"]) != 1:
-        raise ValueError("it has no chunk 0")
-    hit = collection.query(query_embeddings=[list(got["embeddings"][0])], n_results=1)
-    if not hit["distances"][0] or hit["distances"][0][0] > 1e-3:
-        raise ValueError("a chunk's own vector does not find it")
-    return Chroma(
-        client=client,
-        collection_name=name,
-        embedding_function=embeddings,
-        create_collection_if_not_exists=False,
-    )

@@ -6,6 +6,7 @@
 '티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 ...'
 """
 
+from qa.article import MAX_ARTICLE_BYTES, load_article
 from qa.chatbot import Chatbot
 from qa.errors import (
     ArticleError,
@@ -16,10 +17,11 @@ from qa.errors import (
     QAError,
     QuestionError,
 )
-from qa.settings import Settings, bundled_article
+from qa.settings import Serving, Settings, bundled_article
 from qa.types import Answer, Source, Turn
 
 __all__ = [
+    "MAX_ARTICLE_BYTES",
     "Answer",
     "ArticleError",
     "Chatbot",
@@ -29,8 +31,10 @@ __all__ = [
     "ModelError",
     "QAError",
     "QuestionError",
+    "Serving",
     "Settings",
     "Source",
     "Turn",
     "bundled_article",
+    "load_article",
 ]

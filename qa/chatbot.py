@@ -69,7 +69,9 @@ class Chatbot:
     (True, True)
     >>> a.sources[0].evidence                            # the sentence it came from
     '티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 ...'
-    >>> bot.ask("그걸 발급하는 기관은?").found           # follow-ups use the conversation
+    >>> bot.ask("몽골은 희토류를 얼마나 보유하고 있나요?").found
+    True
+    >>> "2위" in bot.ask("구리는요?").text                 # follow-ups use the conversation
     True
 
     ``article`` is a path to a UTF-8 text file (default: ``settings.article``

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import ConfigError, QAError
-from qa.settings import ANSWERERS, Settings
+from qa.settings import ANSWERERS, Serving, Settings
 
 
 def _common() -> argparse.ArgumentParser:
@@ -150,18 +150,21 @@ def _auth(value: str | None) -> tuple[str, str] | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    settings = _settings(args)
+    settings, serving = _settings(args), Serving.from_env()
     auth = _auth(args.auth)
     # Set before gradio loads: analytics stay off, and Gradio's own transient
     # copy of an upload lands inside the index directory too.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.index_dir / "uploads" / "incoming"))
+    # The one place qa reaches the web chat: ui sits on top of qa, not inside it.
     try:
-        from ui.app import build_app, launch
+        from ui import build_app, launch
     except ImportError as e:
         raise ConfigError(f"the web chat needs gradio ({e}); pip install 'gradio>=6,<7'") from None
     from qa.chatbot import Chatbot
+    from qa.engine import keep_engines
 
+    keep_engines(serving.max_articles)
     # Load the models and the article's index now, so the first question does not wait.
     Chatbot(settings=settings, progress=_progress_bar("indexing"))
     if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
@@ -169,7 +172,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"qa: warning: serving on {args.host} without --auth: anyone who can reach it can use it",
             file=sys.stderr,
         )
-    app = build_app(settings)
+    app = build_app(settings, serving=serving)
     try:
         launch(app, host=args.host, port=args.port, auth=auth, quiet=True, prevent_thread_lock=True)
     except OSError as e:

@@ -20,15 +20,15 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from index import ChunkSettings, load_article, make_embeddings, open_index
-from index.article import Article
-from index.errors import ArticleError as _IndexArticleError
+from index import ChunkSettings, make_embeddings, open_index
 from index.errors import IndexBuildError
+from index.remote import check_client
+from qa.article import Article, load_article
 from qa.core.model import Model, shipped_model
 from qa.core.retrieve import HybridRetriever
-from qa.errors import ArticleError, ConfigError, IndexError_
+from qa.errors import ConfigError, IndexError_
 from qa.pipeline import Pipeline
-from qa.settings import Settings, bundled_article
+from qa.settings import Serving, Settings, bundled_article
 from qa.write.base import Writer
 from qa.write.extractive import ExtractiveWriter
 
@@ -62,6 +62,11 @@ class Parts:
             value = getattr(self, name)
             if value is not None and not isinstance(value, kind):
                 raise ConfigError(f"{name} must be {what}; got {type(value).__name__}")
+        if self.store is not None:
+            try:
+                check_client(self.store)
+            except TypeError as e:
+                raise ConfigError(f"store: {e}") from None
 
     def key(self) -> tuple[int, ...]:
         """The parts' identities, for the engine cache: the same objects share an engine."""
@@ -70,11 +75,7 @@ class Parts:
 
 def _article(settings: Settings) -> tuple[Article, str]:
     path = settings.article or bundled_article()
-    try:
-        article = load_article(path)
-    except _IndexArticleError as e:
-        raise ArticleError(str(e)) from None
-    return article, str(Path(path).resolve())
+    return load_article(path), str(Path(path).resolve())
 
 
 _embeddings: dict[tuple[str, int], tuple[Embeddings, str]] = {}
@@ -141,7 +142,7 @@ class Engine:
                 key=key,
                 progress=progress,
                 chroma_url=settings.chroma_url,
-                **({"client": parts.store} if parts.store is not None else {}),
+                client=parts.store,
             )
         except IndexBuildError as e:
             raise IndexError_(str(e)) from None
@@ -155,13 +156,11 @@ class Engine:
         # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
         try:
-            writer, self.answerer_note = self._writer(settings, parts, choice, extractive)
+            writer = self._writer(settings, parts, choice, extractive)
         except BaseException:
             self.index.close()  # no engine is made, so nothing else would close it
             raise
         self.load_timings["writer"] = time.perf_counter() - t
-        #: Who writes the answers: "llm" or "extractive" (``answerer_note`` says why not the LLM).
-        self.answerer = "llm" if writer is not None else "extractive"
         self.pipeline = Pipeline(
             self.index,
             self.retriever,
@@ -171,24 +170,25 @@ class Engine:
         )
 
     @staticmethod
-    def _writer(
-        settings: Settings, parts: Parts, choice: Any, extractive: ExtractiveWriter
-    ) -> tuple[Writer | None, str]:
+    def _writer(settings: Settings, parts: Parts, choice: Any, extractive: ExtractiveWriter) -> Writer | None:
         if settings.answerer == "extractive":  # the LLM stack is not even imported
-            return None, "answerer is extractive"
+            return None
         from qa.backends.chat import Choice
         from qa.write.llm import llm_writer
 
         if parts.chat_model is not None:
             choice = Choice(parts.chat_model, parts.chat_model.get_name(), strict=settings.answerer == "llm")
-        return llm_writer(choice, extractive)
+        writer, why = llm_writer(choice, extractive)
+        if writer is None:
+            log.info("answering without the LLM: %s", why)
+        return writer
 
 
 class _Engines:
-    """The process's engines: the ``max_articles`` most recently used are kept, older ones
-    dropped (a chatbot still holding one keeps using it), and the index of an engine no
-    one holds any more is closed, which gives back its Chroma store's memory (~4 MB for a
-    short article).
+    """The process's engines: the ``limit`` most recently used are kept (the process's bound,
+    :func:`keep_engines`), older ones dropped (a chatbot still holding one keeps using it),
+    and the index of an engine no one holds any more is closed, which gives back its Chroma
+    store's memory (~4 MB for a short article).
 
     Building an engine (indexing an article) holds only that article's lock, so a question
     about an engine already built never waits for another article's indexing.
@@ -272,20 +272,25 @@ class _Engines:
 
 _engines = _Engines()
 
-#: Settings that shape how the process serves, not what an engine is.
-_SERVING_FIELDS = ("max_articles", "max_uploads", "max_session_uploads")
+#: How many engines are kept for later chatbots: the process's bound, not a chatbot's
+#: setting (two chatbots that differ in it would share one engine anyway).
+_keep = Serving().max_articles
+
+
+def keep_engines(limit: int) -> None:
+    """Keep at most ``limit`` engines loaded for later chatbots, the least recently used
+    dropped first (``Serving.max_articles``; ``qa serve`` sets it from ``QA_MAX_ARTICLES``)."""
+    global _keep
+    _keep = Serving(max_articles=limit).max_articles  # checked as QA_MAX_ARTICLES is
 
 
 def engine(settings: Settings, progress: Progress | None = None, parts: Parts | None = None) -> Engine:
     """The engine for these settings (and parts), built once per process and shared by chatbots.
 
-    At most ``settings.max_articles`` engines are kept for later chatbots, the least
-    recently used dropped first; a chatbot that holds one keeps it.
+    The process keeps a few for later chatbots (:func:`keep_engines`), the least recently
+    used dropped first; a chatbot that holds one keeps it.
     """
     parts = parts or Parts()
     article, key = _article(settings)
-    shape = settings.with_(**{f: getattr(Settings, f) for f in _SERVING_FIELDS})
-    cache_key = (article.sha256, key, dataclasses.astuple(shape), parts.key())
-    return _engines.get(
-        cache_key, settings.max_articles, lambda: Engine(settings, article, key, progress, parts)
-    )
+    cache_key = (article.sha256, key, dataclasses.astuple(settings), parts.key())
+    return _engines.get(cache_key, _keep, lambda: Engine(settings, article, key, progress, parts))

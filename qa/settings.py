@@ -1,4 +1,5 @@
-"""One place for every knob, with defaults that work offline."""
+"""One place for every knob, with defaults that work offline: :class:`Settings` for a
+chatbot, :class:`Serving` for a process that serves many people."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from index.chunking import MAX_CHARS_RANGE
 from qa.errors import ConfigError
 
 ANSWERERS = ("auto", "extractive", "llm")
@@ -91,43 +94,35 @@ class Settings:
     #: for a worker that is starting. It is there for hangs, not slow answers: an answer
     #: takes 2-7 s here, but took up to 100 s at a load average of 8 on the two cores.
     llm_deadline: float = 120.0
-    #: Articles whose engine (index, retriever, chain) stays loaded for new chatbots; the least
-    #: recently used beyond this are dropped (~4 MB each for a short article).
-    max_articles: int = 16
-    #: Web chat: uploads one session may add, and uploaded articles all live sessions may hold.
-    max_session_uploads: int = 10
-    max_uploads: int = 200
 
     def __post_init__(self) -> None:
-        if self.answerer not in ANSWERERS:
-            raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}; got {self.answerer!r}")
-        if self.llm_extra_bufts not in EXTRA_BUFTS:
-            raise ConfigError(
-                f"llm_extra_bufts must be one of {', '.join(EXTRA_BUFTS)}; got {self.llm_extra_bufts!r}"
-            )
-        for name in (
-            "threads",
-            "top_k",
-            "fetch_k",
-            "max_question_chars",
-            "llm_threads",
-            "llm_context",
-            "llm_max_tokens",
-            "llm_timeout",
-            "max_articles",
-            "max_session_uploads",
-            "max_uploads",
-        ):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        _check_kinds(self)
+        _check_at_least(self, _AT_LEAST)
+        _check_choice("answerer", self.answerer, ANSWERERS)
+        _check_choice("llm_extra_bufts", self.llm_extra_bufts, EXTRA_BUFTS)
         if not self.llm_deadline > 0:
             raise ConfigError(f"llm_deadline must be more than 0 seconds; got {self.llm_deadline!r}")
-        if self.llm_state_cache_mb < 0:
-            raise ConfigError(f"llm_state_cache_mb must be 0 or more; got {self.llm_state_cache_mb!r}")
-        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
-            raise ConfigError(f"chroma_url must start with http:// or https://; got {self.chroma_url!r}")
         if self.fetch_k < self.top_k:
             raise ConfigError(f"fetch_k ({self.fetch_k}) must be at least top_k ({self.top_k})")
+        low, high = MAX_CHARS_RANGE
+        if not low <= self.chunk_chars <= high:
+            raise ConfigError(f"chunk_chars must be between {low} and {high}; got {self.chunk_chars!r}")
+        if not 0 <= self.min_chunk_chars < self.chunk_chars:
+            raise ConfigError(
+                f"min_chunk_chars must be at least 0 and less than chunk_chars ({self.chunk_chars}); "
+                f"got {self.min_chunk_chars!r}"
+            )
+        for name in ("chroma_url", "llm_base_url"):
+            url = getattr(self, name)
+            if url and not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{name} must start with http:// or https://; got {url!r}")
+        if self.embeddings != "e5":  # the default needs no check, and so no LangChain import here
+            from index.embeddings import parse_spec
+
+            try:
+                parse_spec(self.embeddings)
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed."""
@@ -135,16 +130,111 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Settings from ``QA_<FIELD>`` variables (e.g. ``QA_ANSWERER=extractive``)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(f"QA_{f.name.upper()}")
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _parse(f.name, f.type, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        """Settings from ``QA_<FIELD>`` variables (e.g. ``QA_ANSWERER=extractive``);
+        ``overrides`` that are not None win over them."""
+        return cls(**_from_env(cls, environ, overrides))
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Bounds of a process that serves many people (``qa serve``): what it keeps in memory.
+
+    Not a chatbot's settings: two chatbots that differ only here answer alike.
+    Read from ``QA_MAX_*`` variables with :meth:`from_env`, like :class:`Settings`.
+
+    >>> Serving.from_env({"QA_MAX_UPLOADS": "50"})
+    Serving(max_articles=16, max_session_uploads=10, max_uploads=50)
+    """
+
+    #: Articles whose engine (index, retriever, pipeline) stays loaded for new chatbots; the
+    #: least recently used beyond this are dropped (~4 MB each for a short article).
+    max_articles: int = 16
+    #: Web chat: uploads one session may add, and uploaded articles all live sessions may hold.
+    max_session_uploads: int = 10
+    max_uploads: int = 200
+
+    def __post_init__(self) -> None:
+        _check_kinds(self)
+        _check_at_least(self, dict.fromkeys(("max_articles", "max_session_uploads", "max_uploads"), 1))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Serving:
+        """Bounds from ``QA_MAX_ARTICLES``, ``QA_MAX_SESSION_UPLOADS`` and ``QA_MAX_UPLOADS``."""
+        return cls(**_from_env(cls, environ, overrides))
+
+
+#: The least each whole-number setting may be.
+_AT_LEAST = {
+    "threads": 1,
+    "top_k": 1,
+    "fetch_k": 1,
+    "max_question_chars": 1,
+    "llm_threads": 1,
+    "llm_context": 1,
+    "llm_max_tokens": 1,
+    "llm_state_cache_mb": 0,
+    "llm_timeout": 1,
+}
+
+#: A field's annotation: its Python type, and what it is called for a person.
+_KINDS: dict[str, tuple[type, str]] = {
+    "int": (int, "a whole number"),
+    "float": (float, "a number"),
+    "bool": (bool, "True or False"),
+    "str": (str, "text"),
+    "Path": (Path, "a path"),
+}
+
+
+def _check_kinds(obj: Any) -> None:
+    """Raise a ConfigError for a field whose value is not of its annotated kind. A path
+    given as text becomes a Path, and a whole number given for a float a float."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        kind = str(f.type)
+        optional = kind.endswith(" | None")
+        kind = kind.removesuffix(" | None")
+        if value is None and optional:
+            continue
+        if kind == "Path" and isinstance(value, str | os.PathLike):
+            object.__setattr__(obj, f.name, Path(value))
+        elif kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            object.__setattr__(obj, f.name, float(value))
+        elif not _is_kind(value, kind):
+            wanted = _KINDS[kind][1] + (" or None" if optional else "")
+            raise ConfigError(f"{f.name} must be {wanted}; got {value!r} ({type(value).__name__})")
+
+
+def _is_kind(value: object, kind: str) -> bool:
+    if isinstance(value, bool):  # a bool is an int to Python, not to a person
+        return kind == "bool"
+    return isinstance(value, _KINDS[kind][0])
+
+
+def _check_at_least(obj: Any, least: Mapping[str, int]) -> None:
+    for name, low in least.items():
+        if getattr(obj, name) < low:
+            raise ConfigError(f"{name} must be at least {low}; got {getattr(obj, name)!r}")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _from_env(
+    cls: type, environ: Mapping[str, str] | None, overrides: Mapping[str, object]
+) -> dict[str, Any]:
+    """The keyword arguments of ``cls`` that ``QA_<FIELD>`` variables and ``overrides`` set."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        raw = env.get(f"QA_{f.name.upper()}")
+        if raw is None or raw == "":
+            continue
+        values[f.name] = _parse(f.name, f.type, raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return values
 
 
 def _parse(name: str, kind: object, raw: str) -> object:

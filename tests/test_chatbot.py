@@ -165,3 +165,27 @@ def test_another_article_by_path(small_article, settings):
     assert a.sources[0].article == "festival.txt"
     assert bot.ask("이 기사를 쓴 기자는?").found
     assert not bot.ask("축제 입장료는 얼마야?").found
+
+
+LIBRARY = (
+    "한빛시 새 도서관 착공\n\n"
+    "한빛시는 10일 시청에서 새 중앙도서관 건립 계획을 발표했다. 이 도서관은 2027년 3월에 문을 열 예정이다. "
+    "총사업비는 450억원으로, 시비와 국비가 절반씩 들어간다.\n\n"
+    "도서관에는 열람실 12곳과 어린이 자료실이 들어선다.\n"
+)
+
+
+def test_the_sentence_next_to_the_best_is_shown_with_it_when_nearly_as_likely(tmp_path, settings):
+    # The question's words are split over two sentences: the plan and the opening date.
+    path = tmp_path / "library.txt"
+    path.write_text(LIBRARY, encoding="utf-8")
+    bot = Chatbot(path, settings=settings)
+    plan, opens = (
+        "한빛시는 10일 시청에서 새 중앙도서관 건립 계획을 발표했다.",
+        "이 도서관은 2027년 3월에 문을 열 예정이다.",
+    )
+    a = bot.ask("한빛시가 새로 짓는 중앙도서관은 언제 문을 열어?")
+    assert a.found and a.text == f"{plan} {opens}"
+    assert a.sources[0].evidence == f"{plan} {opens}"  # both highlighted
+    # A sentence far ahead of its neighbours is shown alone.
+    assert bot.ask("도서관 사업비는 얼마야?").text == "총사업비는 450억원으로, 시비와 국비가 절반씩 들어간다."

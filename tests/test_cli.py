@@ -15,8 +15,10 @@ from tests.bad_inputs import GOOD_FACT, GOOD_QUESTION, NEVER, QUESTIONS, UPLOADS
 pytestmark = pytest.mark.slow
 
 
-def qa(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_ANSWERER": "extractive"}
+def qa(
+    *args: str, index_dir: Path, stdin: str | None = None, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_ANSWERER": "extractive", **variables}
     return subprocess.run(
         [sys.executable, "-m", "qa", *args],
         input=stdin,
@@ -63,6 +65,26 @@ def test_a_missing_article_is_one_clear_line(tmp_path):
     r = qa("ask", "--article", "/no/such/file.txt", "hi", index_dir=tmp_path)
     assert r.returncode == 2
     assert r.stderr.strip().startswith("qa: error:") and "no article file" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# (command, QA_* variables, what the one line says)
+BAD_SETTINGS = [
+    ("ask", {"QA_CHUNK_CHARS": "abc"}, "QA_CHUNK_CHARS must be a whole number; got 'abc'"),
+    ("ask", {"QA_CHUNK_CHARS": "10"}, "chunk_chars must be between 50 and 5000; got 10"),
+    ("ask", {"QA_TOP_K": "0"}, "top_k must be at least 1; got 0"),
+    ("index", {"QA_MIN_CHUNK_CHARS": "900"}, "min_chunk_chars must be at least 0 and less than"),
+    ("serve", {"QA_MAX_UPLOADS": "many"}, "QA_MAX_UPLOADS must be a whole number; got 'many'"),
+]
+
+
+@pytest.mark.parametrize(
+    "command, variables, message", BAD_SETTINGS, ids=[str(v) for _, v, _ in BAD_SETTINGS]
+)
+def test_a_bad_setting_is_one_clear_line(tmp_path, command, variables, message):
+    args = ("hi",) if command == "ask" else ()
+    r = qa(command, *args, index_dir=tmp_path, **variables)
+    assert r.returncode == 2 and r.stderr.startswith("qa: error:") and message in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 

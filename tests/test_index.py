@@ -68,6 +68,39 @@ def _live_stores() -> set[str]:
     return set(SharedSystemClient._identifier_to_system)
 
 
+def test_a_chroma_client_passed_in_keeps_the_index(tmp_path, emb):
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "given"))
+    a = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    try:
+        first, built = open_index(a, tmp_path / "cache", emb, emb.model_id, client=client)
+        assert built and first.client is None  # the caller's client: the caller closes it
+        again, built = open_index(a, tmp_path / "cache", emb, emb.model_id, client=client)
+        assert not built and "Chroma store in" in again.store
+        q = emb.embed_query("셔틀버스는 몇 분 간격으로 다니나요?")
+        assert "10분 간격" in again.chunks[again.dense(q, 1)[0][0]].text
+        names = sorted(c.name for c in client.list_collections())
+        assert len(names) == 2 and names[1] == names[0] + "-s"  # chunks and sentences, no lock left
+        assert not list((tmp_path / "cache").glob("*/current.json"))  # no folder index was built
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "given, error, message",
+    [
+        ({"client": "http://127.0.0.1:8000"}, TypeError, "client must be a Chroma client .* got str"),
+        ({"client": object(), "chroma_url": "http://127.0.0.1:8000"}, ValueError, "a client or a chroma_url"),
+    ],
+)
+def test_a_client_is_checked_before_anything_is_built(tmp_path, given, error, message):
+    article = Article.from_text(SMALL_ARTICLE, "festival.txt")
+    with pytest.raises(error, match=message):
+        open_index(article, tmp_path, None, "unused", **given)
+    assert not any(tmp_path.iterdir())
+
+
 def test_changed_article_or_settings_rebuild(tmp_path, emb):
     a = Article.from_text(SMALL_ARTICLE, "festival.txt")
     first, _ = _open(a, tmp_path, emb)

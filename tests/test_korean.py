@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import korean
+from index.kiwi import LocalAnalyser, WorkerAnalyser
 
 TEXT = (
     "KT는 몽골 디지털개발부와 협약을 맺었다. 티카드(T-Card)는 몽골 국민 약 70%가 쓴다!\n"
@@ -13,13 +14,13 @@ TEXT = (
 
 
 @pytest.fixture(scope="module")
-def local() -> korean.LocalAnalyser:
-    return korean.LocalAnalyser()
+def local() -> LocalAnalyser:
+    return LocalAnalyser()
 
 
 @pytest.fixture
 def worker():
-    w = korean.WorkerAnalyser()
+    w = WorkerAnalyser()
     yield w
     w.close()
 
@@ -39,7 +40,7 @@ def test_a_killed_helper_moves_analysis_into_this_process(worker, monkeypatch):
     worker._proc.wait()
     # An uncached text, so the call must reach an analyser.
     assert [t.form for t in korean.terms("구리 가격은 얼마나 올랐나요?")][:2] == ["구리", "가격"]
-    assert isinstance(korean.analyser(), korean.LocalAnalyser)
+    assert isinstance(korean.analyser(), LocalAnalyser)
     assert korean.split_sentences(TEXT) == first
 
 

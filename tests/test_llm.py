@@ -47,9 +47,15 @@ class ScriptedChat(BaseChatModel):
     fail: bool = False
     finish: str = "stop"  # why the stream ends: "length" when cut at the token limit
 
+    warmed: int = 0
+
     @property
     def _llm_type(self) -> str:
         return "scripted"
+
+    def warm(self, messages: list[BaseMessage]) -> None:
+        """Like llama.cpp's: evaluate the fixed prompt ahead of the first question."""
+        self.warmed += 1
 
     def _reply(self, messages: list[BaseMessage]) -> str:
         self.prompts.append(messages)
@@ -102,7 +108,8 @@ def test_a_supported_answer_is_the_llms_own(scripted):
     bot, chat = scripted("티카드는 몽골 국민의 약 70%가 사용합니다.")
     a = bot.ask(TCARD_Q)
     assert (a.found, a.mode, a.text) == (True, "llm", "티카드는 몽골 국민의 약 70%가 사용합니다.")
-    assert a.meta["llm"] == "scripted" and a.meta["llm_text"] == a.text
+    assert a.meta["llm"] == "ScriptedChat" and a.meta["llm_text"] == a.text
+    assert chat.warmed == 1  # once, when the chatbot was made
     # Fixed instructions first; the evidence and the question last, with the language asked for.
     (prompt,) = chat.prompts
     assert prompt[0].type == "system" and prompt[0].text == INSTRUCTIONS

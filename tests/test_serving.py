@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import Chatbot, LimitError, ModelError, Settings
-from qa.engine import _engines, engine
+import qa.engine
+from qa import Chatbot, ConfigError, LimitError, ModelError, Serving, Settings
+from qa.engine import _engines, engine, keep_engines
 from tests.conftest import SMALL_ARTICLE
 from ui.session import Session, Uploads, store_upload
 
@@ -31,14 +32,22 @@ def articles(folder: Path, n: int) -> list[Path]:
     return paths
 
 
+@pytest.fixture
+def keep(monkeypatch):
+    """``keep_engines``, the process's bound, put back as it was after the test."""
+    monkeypatch.setattr(qa.engine, "_keep", qa.engine._keep)
+    return keep_engines
+
+
 def chroma_stores() -> set[str]:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     return set(SharedSystemClient._identifier_to_system)
 
 
-def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(tmp_path):
-    settings = Settings(index_dir=tmp_path / "index", answerer="extractive", max_articles=2)
+def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(tmp_path, keep):
+    keep(2)
+    settings = Settings(index_dir=tmp_path / "index", answerer="extractive")
     a, b, c = articles(tmp_path, 3)
     held = Chatbot(a, settings=settings)
     store_a = str(held.index.path / "chroma")
@@ -61,8 +70,9 @@ def test_engines_beyond_the_bound_are_dropped_and_a_held_chatbot_keeps_working(t
     assert not back.rebuilt and FACT in back.ask(QUESTION).text
 
 
-def test_a_dropped_engine_leaves_the_store_another_engine_uses(tmp_path):
-    settings = Settings(index_dir=tmp_path / "index", answerer="extractive", max_articles=1)
+def test_a_dropped_engine_leaves_the_store_another_engine_uses(tmp_path, keep):
+    keep(1)
+    settings = Settings(index_dir=tmp_path / "index", answerer="extractive")
     a, b = articles(tmp_path, 2)
     one = Chatbot(a, settings=settings)
     other = Chatbot(a, settings=settings.with_(top_k=settings.top_k + 1))  # its own engine, one folder
@@ -90,19 +100,19 @@ def test_an_engine_that_fails_to_load_closes_its_index(tmp_path):
     assert chroma_stores() == before
 
 
-def test_serving_settings_do_not_split_the_cache(tmp_path):
-    settings = Settings(index_dir=tmp_path / "index", answerer="extractive")
-    (path,) = articles(tmp_path, 1)
-    one = Chatbot(path, settings=settings)
-    other = Chatbot(path, settings=settings.with_(max_articles=5, max_session_uploads=1, max_uploads=3))
-    assert one._engine is other._engine
+def test_the_bound_on_engines_is_checked_as_its_variable_is(keep):
+    with pytest.raises(ConfigError, match="max_articles must be at least 1; got 0"):
+        keep(0)
+    with pytest.raises(ConfigError, match="max_articles must be a whole number; got '3'"):
+        keep("3")
 
 
 def test_uploads_are_bounded_per_session_and_in_all(tmp_path):
-    settings = Settings(index_dir=tmp_path / "index", answerer="extractive", max_session_uploads=2)
-    uploads = Uploads(3)
+    settings = Settings(index_dir=tmp_path / "index", answerer="extractive")
+    serving = Serving(max_session_uploads=2, max_uploads=3)
+    uploads = Uploads(serving.max_uploads)
     stored = [store_upload(p, p.name, settings.index_dir) for p in articles(tmp_path, 4)]
-    one, two = Session(settings, uploads), Session(settings, uploads)
+    one, two = Session(settings, uploads, serving), Session(settings, uploads, serving)
     one.add(stored[0], "a.txt")
     one.add(stored[1], "b.txt")
     with pytest.raises(LimitError, match="this session already has 2 uploaded articles"):
@@ -112,7 +122,7 @@ def test_uploads_are_bounded_per_session_and_in_all(tmp_path):
 
     two.add(stored[0], "a.txt")  # held by both, counted once
     two.add(stored[2], "c.txt")
-    three = Session(settings, uploads)
+    three = Session(settings, uploads, serving)
     with pytest.raises(LimitError, match="the server holds 3 uploaded articles"):
         three.add(stored[3], "d.txt")
     assert len(uploads) == 3 and three.article.name == "kt_mongolia.txt"  # the refusal changed nothing

@@ -1,8 +1,9 @@
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from qa import ConfigError, Settings
+from qa import ConfigError, Serving, Settings
 
 
 def test_from_env_reads_qa_variables():
@@ -23,9 +24,15 @@ def test_from_env_reads_qa_variables():
     assert s.chroma_url == "http://chroma.internal:8000"
 
 
-def test_serving_bounds_come_from_the_environment():
-    s = Settings.from_env({"QA_MAX_ARTICLES": "4", "QA_MAX_SESSION_UPLOADS": "2", "QA_MAX_UPLOADS": "9"})
+def test_serving_bounds_come_from_the_environment_and_are_no_chatbot_setting():
+    s = Serving.from_env({"QA_MAX_ARTICLES": "4", "QA_MAX_SESSION_UPLOADS": "2", "QA_MAX_UPLOADS": "9"})
     assert (s.max_articles, s.max_session_uploads, s.max_uploads) == (4, 2, 9)
+    assert not {f.name for f in fields(Serving)} & {f.name for f in fields(Settings)}
+
+
+def test_paths_given_as_text_become_paths_and_whole_seconds_floats():
+    s = Settings(article="a.txt", index_dir="/tmp/x", llm_deadline=30)
+    assert (s.article, s.index_dir, s.llm_deadline) == (Path("a.txt"), Path("/tmp/x"), 30.0)
 
 
 def test_llamas_extra_buffer_types_are_auto_unless_set():
@@ -58,13 +65,53 @@ def test_overrides_win_over_env_and_none_is_ignored():
         ({"QA_LLM_WORKER": "maybe"}, "QA_LLM_WORKER must be on or off; got 'maybe'"),
         ({"QA_LLM_DEADLINE": "soon"}, "QA_LLM_DEADLINE must be a number; got 'soon'"),
         ({"QA_LLM_DEADLINE": "0"}, "llm_deadline must be more than 0 seconds; got 0.0"),
-        ({"QA_MAX_ARTICLES": "0"}, "max_articles must be at least 1"),
-        ({"QA_MAX_UPLOADS": "many"}, "QA_MAX_UPLOADS must be a whole number"),
+        ({"QA_CHUNK_CHARS": "abc"}, "QA_CHUNK_CHARS must be a whole number; got 'abc'"),
+        ({"QA_CHUNK_CHARS": "10"}, "chunk_chars must be between 50 and 5000; got 10"),
+        ({"QA_MIN_CHUNK_CHARS": "400"}, r"min_chunk_chars must be .* less than chunk_chars \(400\); got 400"),
+        ({"QA_MIN_CHUNK_CHARS": "-1"}, "min_chunk_chars must be at least 0"),
+        ({"QA_LLM_STATE_CACHE_MB": "-1"}, "llm_state_cache_mb must be at least 0; got -1"),
+        ({"QA_EMBEDDINGS": "bert"}, "unknown embeddings 'bert'"),
+        ({"QA_EMBEDDINGS": "st:"}, "no model named after 'st:'"),
+        ({"QA_LLM_BASE_URL": "localhost:8000/v1"}, "llm_base_url must start with http:// or https://"),
     ],
 )
 def test_bad_values_say_what_was_wrong(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"top_k": "3"}, r"top_k must be a whole number; got '3' \(str\)"),
+        ({"top_k": 2.5}, r"top_k must be a whole number; got 2.5 \(float\)"),
+        ({"threads": True}, r"threads must be a whole number; got True \(bool\)"),
+        ({"chunk_chars": 10_000}, "chunk_chars must be between 50 and 5000; got 10000"),
+        ({"min_chunk_chars": 400}, "min_chunk_chars must be"),
+        ({"llm_worker": "off"}, r"llm_worker must be True or False; got 'off' \(str\)"),
+        ({"llm_deadline": "soon"}, r"llm_deadline must be a number; got 'soon' \(str\)"),
+        ({"index_dir": None}, r"index_dir must be a path; got None \(NoneType\)"),
+        ({"article": 3}, r"article must be a path or None; got 3 \(int\)"),
+        ({"answerer": None}, r"answerer must be text; got None"),
+        ({"chroma_url": "chroma:8000"}, "chroma_url must start with http:// or https://"),
+    ],
+)
+def test_bad_values_given_directly_are_refused_at_construction(given, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings(**given)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Serving.from_env({"QA_MAX_ARTICLES": "0"}), "max_articles must be at least 1; got 0"),
+        (lambda: Serving.from_env({"QA_MAX_UPLOADS": "many"}), "QA_MAX_UPLOADS must be a whole number"),
+        (lambda: Serving(max_session_uploads="2"), r"max_session_uploads must be a whole number; got '2'"),
+    ],
+)
+def test_bad_serving_bounds_say_what_was_wrong(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()
 
 
 def test_default_index_dir_is_in_user_data_dir():

@@ -94,9 +94,9 @@ def test_bad_uploads_say_what_is_wrong(tmp_path, name, data, message):
 
 
 def test_oversized_upload_is_refused(tmp_path, monkeypatch):
-    import ui.session
+    import index.article
 
-    monkeypatch.setattr(ui.session, "MAX_ARTICLE_BYTES", 10)
+    monkeypatch.setattr(index.article, "MAX_ARTICLE_BYTES", 10)  # the limit itself, not a model
     src = tmp_path / "big.txt"
     src.write_text("열 바이트가 넘는 기사", encoding="utf-8")
     with pytest.raises(ArticleError, match="up to 10 bytes"):

@@ -19,8 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from index.article import MAX_ARTICLE_BYTES
-from qa import Answer, Chatbot, IndexError_, QAError, Settings
+from qa import MAX_ARTICLE_BYTES, Answer, Chatbot, IndexError_, QAError, Serving, Settings
 from ui import render
 from ui.session import Session, Uploads, display_name, store_upload
 
@@ -61,9 +60,11 @@ for (const type of ["keydown", "keypress"]) {
 CSS = render.CSS
 
 
-def _new_session(settings: Settings, uploads: Uploads) -> Callable[[Session | None], Session]:
+def _new_session(
+    settings: Settings, uploads: Uploads, serving: Serving
+) -> Callable[[Session | None], Session]:
     def get(session: Session | None) -> Session:
-        return session if isinstance(session, Session) else Session(settings, uploads)
+        return session if isinstance(session, Session) else Session(settings, uploads, serving)
 
     return get
 
@@ -89,9 +90,16 @@ def _add_upload(
         Path(path).unlink(missing_ok=True)
 
 
-def build_app(settings: Settings | None = None, *, examples: Sequence[str] | None = None) -> gr.Blocks:
+def build_app(
+    settings: Settings | None = None,
+    *,
+    serving: Serving | None = None,
+    examples: Sequence[str] | None = None,
+) -> gr.Blocks:
     """Build the chat for ``settings`` (default: ``Settings.from_env()``); nothing is loaded yet.
 
+    ``serving`` bounds the uploads (default: ``Serving.from_env()``); the bound on
+    engines kept loaded is the process's, which ``qa serve`` sets.
     ``examples`` are clickable questions (default: :data:`EXAMPLES` for the
     bundled article, none for another). Endpoints for ``gradio_client``:
     ``/ask`` (message -> answer as JSON, history kept per client session),
@@ -99,10 +107,11 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
     then asked about in that session).
     """
     settings = settings or Settings.from_env()
+    serving = serving or Serving.from_env()
     if examples is None:
         examples = EXAMPLES if settings.article is None else ()
-    uploads = Uploads(settings.max_uploads)
-    session_of = _new_session(settings, uploads)
+    uploads = Uploads(serving.max_uploads)
+    session_of = _new_session(settings, uploads, serving)
 
     def respond(message: str, session: Session | None) -> Iterator[tuple[Any, Any, Session]]:
         s = session_of(session)
@@ -209,7 +218,7 @@ def build_app(settings: Settings | None = None, *, examples: Sequence[str] | Non
             "한국어나 영어로 물어보세요. 모든 답에는 근거 문장이 표시됩니다. "
             "Ask in Korean or English; every answer shows the sentence it came from."
         )
-        first = Session(settings, uploads)
+        first = Session(settings, uploads, serving)
         article = gr.Dropdown(
             choices=first.choices(),
             value=first.current,

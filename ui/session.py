@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.article import MAX_ARTICLE_BYTES, Article, decode
-from index.errors import ArticleError as _IndexArticleError
-from qa import Answer, ArticleError, Chatbot, LimitError, Settings, bundled_article
-from qa.core.understand import Turn
+from qa import (
+    Answer,
+    ArticleError,
+    Chatbot,
+    LimitError,
+    Serving,
+    Settings,
+    Turn,
+    bundled_article,
+    load_article,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -71,17 +78,23 @@ class Session:
     Lives in a ``gr.State``, so every tab and every ``gradio_client`` client
     has its own. It keeps the conversation, not a chatbot: each question takes
     the article's engine from the process (``qa.Chatbot``), so an idle session
-    pins no index in memory and the process keeps only ``max_articles`` loaded.
+    pins no index in memory and the process keeps only ``Serving.max_articles``
+    loaded. The conversation is the chatbot's own ``history``, handed from one
+    question's chatbot to the next; the session never writes a turn itself.
     """
 
-    def __init__(self, settings: Settings, uploads: Uploads | None = None) -> None:
+    def __init__(
+        self, settings: Settings, uploads: Uploads | None = None, serving: Serving | None = None
+    ) -> None:
         self.settings = settings
-        self.uploads = uploads if uploads is not None else Uploads(settings.max_uploads)
+        self.serving = serving or Serving()
+        self.uploads = uploads if uploads is not None else Uploads(self.serving.max_uploads)
         default = Path(settings.article or bundled_article()).name
         self.articles: dict[str, ArticleChoice] = {BUNDLED: ArticleChoice(BUNDLED, default, None)}
         self.current = BUNDLED
         self.messages: list[dict[str, Any]] = []
-        self._history: list[Turn] = []
+        #: The last question's ``Chatbot.history``: what the next question's chatbot continues.
+        self.history: tuple[Turn, ...] = ()
         self._lock = threading.Lock()
 
     @property
@@ -95,7 +108,7 @@ class Session:
         """A chatbot on the current article that continues this session's conversation
         (it may build the article's index); :meth:`stream` keeps what it adds."""
         with self._lock:
-            path, history = self.article.path, list(self._history)
+            path, history = self.article.path, self.history
         return Chatbot(path, settings=self.settings, progress=progress, history=history)
 
     def stream(self, question: str) -> Iterator[str | Answer]:
@@ -105,7 +118,7 @@ class Session:
         yield from bot.stream(question)
         with self._lock:
             if key == self.current:  # not switched to another article meanwhile
-                self._history = bot.history
+                self.history = tuple(bot.history)
 
     def ask(self, question: str) -> Answer:
         answer = None
@@ -119,7 +132,7 @@ class Session:
         """Forget the conversation (the chatbot's history and the messages shown)."""
         with self._lock:
             self.messages.clear()
-            self._history.clear()
+            self.history = ()
 
     def select(self, key: str) -> None:
         """Switch to another of this session's articles; the conversation starts over."""
@@ -132,13 +145,13 @@ class Session:
         """Index an uploaded article (already stored by :func:`store_upload`) and switch to it.
 
         Raises :class:`qa.LimitError` when the session, or the server, holds as many
-        uploads as it may (``max_session_uploads``, ``max_uploads``).
+        uploads as it may (``Serving.max_session_uploads``, ``Serving.max_uploads``).
         """
         key = path.stem
         new = key not in self.articles
         if new:
             held = len(self.articles) - 1
-            if held >= self.settings.max_session_uploads:
+            if held >= self.serving.max_session_uploads:
                 raise LimitError(
                     f"this session already has {held} uploaded articles, the most it may hold; "
                     "pick one from the list, or open a new tab"
@@ -156,7 +169,7 @@ class Session:
             self.articles[key] = ArticleChoice(key, name, path)
             self.current = key
             self.messages.clear()
-            self._history.clear()
+            self.history = ()
         return bot
 
     def close(self) -> None:
@@ -190,16 +203,7 @@ def store_upload(src: str | Path, name: str, index_dir: Path) -> Path:
     suffix = Path(shown).suffix.lower()
     if suffix not in SUFFIXES:
         raise ArticleError(f"{shown!r} is not a .txt or .md file; upload a UTF-8 text article")
-    src = Path(src)
-    size = src.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise ArticleError(
-            f"{shown!r} is {size:,} bytes; articles up to {MAX_ARTICLE_BYTES:,} bytes are supported"
-        )
-    try:
-        article = Article.from_text(decode(src.read_bytes(), shown), name=shown)
-    except _IndexArticleError as e:
-        raise ArticleError(str(e)) from None
+    article = load_article(src, shown)
     folder = Path(index_dir) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{article.sha256[:32]}{suffix}"

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from qa.backends import models
 from qa.errors import ModelError
 from qa.settings import Settings
+
+
+@runtime_checkable
+class Warms(Protocol):
+    """A chat model that can evaluate a prompt ahead of time and keep it (llama.cpp, in a
+    worker or in-process), so that the first question pays for neither loading nor it."""
+
+    def warm(self, messages: list[BaseMessage]) -> None: ...
 
 
 def chat_model(settings: Settings) -> tuple[BaseChatModel, str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from qa.backends.chat import Choice
+from qa.backends.chat import Choice, Warms
 from qa.core.decide import Decision
 from qa.errors import ModelError, WorkerError
 from qa.write.base import Draft
@@ -50,9 +50,8 @@ class LLMWriter:
         """Load the model and evaluate the fixed prompt once, so the first question pays for neither."""
         warm_up = {"request": render([], "ok?", "en")}
         try:
-            warm = getattr(self.model, "warm", None)  # llama.cpp, in a worker or in-process
-            if warm is not None:
-                warm(PROMPT.format_messages(**warm_up))
+            if isinstance(self.model, Warms):
+                self.model.warm(PROMPT.format_messages(**warm_up))
             else:  # a server: one token, which also shows that it answers
                 (PROMPT | self.model.bind(extra_body={"max_tokens": 1})).invoke(warm_up)
         except ModelError:
