@@ -92,10 +92,14 @@ def shared_embeddings(spec: str, threads: int) -> tuple[Embeddings, str]:
 
 
 def _embedder_id(embeddings: Embeddings) -> str:
-    """What names a given embeddings object in an index's fingerprint."""
-    own = getattr(embeddings, "model_id", None) or getattr(embeddings, "model_name", None)
-    kind = f"{type(embeddings).__module__}.{type(embeddings).__qualname__}"
-    return f"{kind}:{own}" if own else kind
+    """What names a given embeddings object in an index's fingerprint: the id
+    ``make_embeddings`` gives the same model (so its index and fitted models are the
+    settings' own), else its class and model name."""
+    if model_id := getattr(embeddings, "model_id", None):
+        return str(model_id)
+    if model_name := getattr(embeddings, "model_name", None):  # LangChain's HuggingFaceEmbeddings
+        return f"st:{model_name}"
+    return f"{type(embeddings).__module__}.{type(embeddings).__qualname__}"
 
 
 class Engine:

