@@ -174,7 +174,7 @@ def terms(text: str) -> list[Term]:
     they do in names such as "N2N", "T-Card" or "COVID-19" (Kiwi cuts them).
     """
     out: list[Term] = []
-    for form, tag, start, length in _merge_codes(_tokenize(text)):
+    for form, tag, start, length in _merge_codes(morphemes(text)):
         if tag not in _CONTENT_TAGS:
             continue
         form = form.lower() if tag == "SL" else form
@@ -242,7 +242,9 @@ def tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=2048)
-def _tokenize(text: str) -> tuple[Token, ...]:
+def morphemes(text: str) -> tuple[Token, ...]:
+    """Kiwi's morphemes of ``text``: (form, tag, start, length), offsets into ``text``.
+    Cached: a question is read by several stages."""
     return tuple(_analyse("tokenize", _fold(text)))
 
 

@@ -26,12 +26,14 @@ from qa.lang.kinds import asked, holds
         ("화재는 몇 분 만에 진화되었는가?", "duration"),
         ("공사는 얼마나 걸렸어?", "duration"),
         ("How long did the strike last?", "duration"),
+        ("How long should it boil?", "duration"),  # any auxiliary but "be"
         ("How long is the bridge?", "number"),  # a length
         ("축제는 며칠에 시작해?", "date"),  # which day, not how many
         ("그걸 쓰는 사람은 몇 퍼센트야?", "percent"),
         ("관중 수는?", "number"),
         ("세자로 책봉된 아들은 태조의 몇 번째 아들이었는가?", "ordinal"),
         ("언제 그는 고향으로 돌아왔나?", "date"),  # a question word asks wherever it stands
+        ("이 기사는 누가 썼고 언제 나왔나요?", "byline"),  # "누가" is one too
         # a kind's word earlier in the question sets the scene; the end says what is asked
         ("1,100만 달러의 수익을 거둔 영화는?", None),
         ("대규모 시위가 열린 장소는?", None),
@@ -62,8 +64,13 @@ def test_the_kind_a_question_asks_for(question: str, kind: str | None) -> None:
         ("duration", "드론쇼는 밤 9시에 열린다.", False),
         ("duration", "세일 기간에 한일 정상회담이 열렸다.", False),  # "세일", "한일" are words, not days
         ("number", "사망자가 많았다.", False),
+        ("number", "바람은 초속 9m로 불었다.", True),  # a unit after a number, one digit or more
+        ("number", "COVID-19 확진자가 늘었다.", False),  # the digits of a code
+        ("number", "12G 요금제가 나왔다.", False),
+        ("money", "5백억 원을 투자한다.", True),  # 백 multiplies as 천 does
         ("headcount", "연 10만여명의 몽골인이 찾는다.", True),  # past the multiplier and "여"
         ("headcount", "세 명이 숨졌다.", True),
+        ("headcount", "3조 명", True),  # the multipliers of money, 조 too
         ("headcount", "이 가운데 절반인 29기가 몰려 있다.", False),  # a count, not of people
         ("headcount", "3인조 밴드가 공연한다.", False),
         (None, "무엇이든", True),  # an open question: any sentence

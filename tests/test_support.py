@@ -134,3 +134,18 @@ SHUTTLE = "무료 셔틀버스 5개 노선에 버스 45대를 투입한다. 배�
 )
 def test_a_number_counts_what_the_evidence_counts_with_it(answer, bad):
     assert unsupported(answer, [SHUTTLE]) == bad
+
+
+@pytest.mark.parametrize(
+    ("answer", "evidence"),
+    [
+        ("2000억 원", "공장에 2천억원을 투자한다."),  # multipliers multiply: 2 x 1000 x 10^8
+        ("5 million won", "500만 원"),
+        ("1.3 GW", "총 1.3GW 규모의 ESS"),  # a unit after a number leaves it a number
+        ("10 km", "10km 구간"),
+        ("RE100과 CFE", "RE100 이행 실적과 CFE"),  # a code's digits count nothing
+        ("Could be 70%.", "약 70%가 쓴다."),  # an auxiliary opening a sentence is no name
+    ],
+)
+def test_numbers_are_read_as_the_number_reader_reads_them(answer, evidence):
+    assert unsupported(answer, [evidence]) == []

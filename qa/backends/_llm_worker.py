@@ -46,8 +46,8 @@ def main(fd: str, parent: str, spec_json: str) -> None:
     faulthandler.enable()  # a native crash leaves its Python stack on stderr, which is the parent's
     conn = Connection(int(fd))
     spec = json.loads(spec_json)
-    from qa.errors import ModelError
     from qa.backends.llamacpp import LlamaCppChat, load_llama
+    from qa.errors import ModelError
 
     try:
         loaded = load_llama(spec["model_path"], spec["n_ctx"], spec["n_threads"], spec["extra_bufts"])

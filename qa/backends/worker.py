@@ -62,8 +62,11 @@ STARTUP = 300.0
 BACKOFF = (1.0, 60.0)
 
 # The child: this checkout's qa first on the path, as in the parent.
-_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from qa.backends._llm_worker import main; main(*sys.argv[2:])"
-_ROOT = str(Path(__file__).resolve().parents[1])
+_CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from qa.backends._llm_worker import main; main(*sys.argv[2:])"
+)
+_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds qa/
 
 
 @dataclass(frozen=True)

@@ -30,26 +30,19 @@ from qa.core.model import sigmoid
 from qa.core.rank import Evidence, Ranked, unretrieved
 from qa.core.retrieve import Retrieved
 from qa.lang import kinds
+from qa.lang.lexicon import EN_NAME_WORDS, EN_STOPWORDS, EN_TITLES, MONTHS, WEEKDAYS
+from qa.lang.lexicon import HANGUL_RUN as _HANGUL_RUN
 from qa.lang.romanize import SURNAME_WORDS, fold, name_key, syllable_rr
 
 # ----------------------------------------------------------------------------------------------
 # Romanised names in the question, matched to the article's Hangul (spellings: qa.lang.romanize)
 # ----------------------------------------------------------------------------------------------
-# capitalised English words that are no transliteration of anything in the article
-_COMMON = frozenset(
-    """
-    what who which where when why how the is in does did do was are according at a an mayor minister
-    prime president ceo chairman governor mr ms dr korea korean koreans seoul january february march
-    april may june july august september october november december monday tuesday wednesday thursday
-    friday saturday sunday bank central national new north south east west island city province
-    county ministry company group card museum festival policy i if can will should could would has
-    have had there this that it and or for on
-    """.split()
-)
+# Capitalised English words that are no transliteration of anything in the article. "No" and
+# "You" are kept out: they spell the surnames 노 and 유 ("No Hyun-jung").
+_COMMON = (EN_STOPWORDS - {"no", "you"}) | set(EN_TITLES) | EN_NAME_WORDS | set(MONTHS) | set(WEEKDAYS)
 _HYPH = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z]+)-([a-z]+)\b|\b([A-Z][a-z]+)-([a-z]+) ([A-Z][a-z]+)\b")
 _TWO = re.compile(r"(?=\b([A-Z][a-z]+) ([A-Z][a-z]+)\b)")
 _WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{3,}(?![A-Za-z])")
-_HANGUL_RUN = re.compile(r"[가-힣]+")
 
 
 def name_candidates(question: str) -> list[tuple[str, str, str]]:

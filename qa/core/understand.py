@@ -8,36 +8,23 @@ from dataclasses import dataclass, field
 
 from index import korean
 from qa.lang import kinds
+from qa.lang.lexicon import (
+    ANAPHORA,
+    CONNECTIVES,
+    EN_ANAPHORA,
+    EN_BE,
+    EN_CONNECTIVES,
+    FOCUS_PARTICLE_TAGS,
+    FRAME_WORDS,
+    NOUN_QUESTION_WORDS,
+    NOUN_TAGS,
+    alternation,
+)
 from qa.types import Turn
 
-# Words that shape a question rather than name its subject. They are left out
-# when we measure how much of a question the evidence covers.
-FRAME_WORDS = frozenset(
-    """
-    무엇 뭐 무슨 누구 누가 어디 언제 몇 얼마 얼마나 어떤 어느 왜 어떻게 어때 이름 정도 약 곳 것 해 년
-    월 일 날 시 분 명 개 종 종류 퍼센트 프로 위 순위 번째 사람 뜻 의미 내용 기사 대해 관련 경우 때
-    가지 말 하 되 있 이 그 저 요 거 게 건 뭘 알 수 주 좀 해당 혹시 다 모두 각각 직책 직위 직함 기관
-    부처 단체 회사 기업 나라 국가 도시 장소 역할 목적 이유 방법 분야 산업 의 총 정확히 대략 쯤 가량 대충
-    무엇인가요 뭔가요 며칠 몇일 언제쯤 영어 영문 한국어 국문 한글 약자 약어 명칭 정식 풀네임 표기 살 세
-    나이 주소 메일 이메일 연락처 사이 간 동안 이후 이전 전 후 당시 함께 통해 위해
-    what who whom whose which when where why how many much name
-    names does did do is are was were article say says said tell
-    told mean means the a an of in on to for and or by with at
-    as from it its this that these those they them their there
-    he she his her any
-    """.split()
-)
-
-_ANAPHORA = frozenset(
-    """그 이 저 그거 그것 이거 이것 저것 거기 그곳 이곳 그들 이들 그녀 그분 이분
-    해당 그런 이런 그때 당시""".split()
-)
 _EN_ANAPHORA = re.compile(
-    r"\b(it|its|they|them|their|that one|those|these|he|she|his|her|there)\b"
-    r"|^(and|also|what about|how about)\b",
-    re.IGNORECASE,
+    rf"\b({alternation(EN_ANAPHORA)})\b|^({alternation(EN_CONNECTIVES)})\b", re.IGNORECASE
 )
-_CONNECTIVES = ("그럼", "그러면", "그리고", "또", "그건", "그거", "그게", "그걸")
 
 
 @dataclass(frozen=True)
@@ -62,27 +49,14 @@ class Query:
         return self.followup and len(self.terms) <= 1
 
 
-# Verb and adjective stems change with voice and tense ("열렸나요" / "열었다",
-# "쓴" / "작성한"), so a question's subject is judged by its nouns.
-_SUBJECT_TAGS = {"NNG", "NNP", "NNB", "XR", "SL", "SN", "SH"}
-
-
 def content_terms(text: str) -> list[str]:
     """The nouns (and foreign words, numbers) that name what ``text`` is about,
     frame words removed, in order, without repeats."""
     seen: dict[str, None] = {}
     for t in korean.terms(text):
-        if t.form not in FRAME_WORDS and t.tag in _SUBJECT_TAGS:
+        if t.form not in FRAME_WORDS and t.tag in NOUN_TAGS:
             seen.setdefault(t.form, None)
     return list(seen)
-
-
-_WH = frozenset("무엇 뭐 누구 어디 언제 몇 얼마 얼마나 어떤 어느 무슨 며칠".split())
-# Topic, subject and genitive particles mark what a question asks about:
-# "영업이익은 얼마", "총재의 이름은 무엇". An adverbial one ("1년에 몇 명")
-# marks a circumstance instead.
-_FOCUS_PARTICLES = frozenset({"JX", "JKS", "JKG"})
-_NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "SL", "SN", "XR", "SH"})
 
 
 def focus(question: str) -> str:
@@ -93,22 +67,22 @@ def focus(question: str) -> str:
     mention it: an article about Mongolia that never says "인구" cannot
     tell Mongolia's population, however many numbers it holds.
     """
-    toks = korean._tokenize(question)
-    wh = next((i for i, t in enumerate(toks) if t[0] in _WH), None)
+    toks = korean.morphemes(question)
+    wh = next((i for i, t in enumerate(toks) if t[0] in NOUN_QUESTION_WORDS), None)
     if wh is None:
         return ""
     j = wh - 1
     while j >= 0 and toks[j][1] in ("MM", "MAG"):
         j -= 1
-    while j >= 0 and toks[j][1] in _FOCUS_PARTICLES:
+    while j >= 0 and toks[j][1] in FOCUS_PARTICLE_TAGS:
         particle = toks[j][1]
         j -= 1
         while j >= 0 and toks[j][1] in ("SSO", "SSC", "SW", "SO"):
             j -= 1
         end = j
-        while j > 0 and toks[j - 1][1] in _NOUN_TAGS and toks[j - 1][2] + toks[j - 1][3] == toks[j][2]:
+        while j > 0 and toks[j - 1][1] in NOUN_TAGS and toks[j - 1][2] + toks[j - 1][3] == toks[j][2]:
             j -= 1
-        if end < 0 or toks[end][1] not in _NOUN_TAGS:
+        if end < 0 or toks[end][1] not in NOUN_TAGS:
             return ""
         word = question[toks[j][2] : toks[end][2] + toks[end][3]]
         if word not in FRAME_WORDS:
@@ -119,13 +93,12 @@ def focus(question: str) -> str:
     return ""
 
 
+_BE = alternation(EN_BE)
 _EN_FOCUS = (
     # "What is the population of Harbor Town?" -> population
-    re.compile(r"^(?:what|which|who)\s+(?:is|was|are|were)\s+(?:the\s+)?([a-z]+)\s+(?:of|in|for)\b", re.I),
+    re.compile(rf"^(?:what|which|who)\s+(?:{_BE})\s+(?:the\s+)?([a-z]+)\s+(?:of|in|for)\b", re.I),
     # "What is KT's market cap?" -> market cap; "What was Harbor Town's budget?" -> budget
-    re.compile(
-        r"^(?:what|which|who)\s+(?:is|was|are|were)\s+[\w\s-]+?'s\s+([a-z]+(?:\s[a-z]+)?)\s*\?*$", re.I
-    ),
+    re.compile(rf"^(?:what|which|who)\s+(?:{_BE})\s+[\w\s-]+?'s\s+([a-z]+(?:\s[a-z]+)?)\s*\?*$", re.I),
     # "How many books ..." -> book
     re.compile(r"^how\s+(?:many|much)\s+([a-z]+)", re.I),
 )
@@ -154,12 +127,12 @@ def is_followup(question: str, own_terms: list[str]) -> bool:
     q = question.strip()
     if _EN_ANAPHORA.search(q):
         return True
-    if q.startswith(_CONNECTIVES):
+    if q.startswith(CONNECTIVES):
         return True
     forms = {t.form for t in korean.terms(q)} | {
-        f for f, tag, _, _ in korean._tokenize(q) if tag in ("NP", "MM")
+        f for f, tag, _, _ in korean.morphemes(q) if tag in ("NP", "MM")
     }
-    if forms & _ANAPHORA:
+    if forms & ANAPHORA:
         return True
     return len(own_terms) <= 1 and len(q) <= 20
 

@@ -11,9 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A number on its own, not the digit inside a code such as "N2N" or "5G".
-_NUM = r"(?<![A-Za-z\d])\d[\d,.]*(?![A-Za-z])"
-_KO_NUM = r"(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|수십|수백|수천|수만|백|천|만|억)"
+from qa.lang.lexicon import (
+    CLOSING_WORDS,
+    EN_AUXILIARIES,
+    EN_BE,
+    HANGUL,
+    HANGUL_RUN,
+    MONTHS,
+    QUESTION_WORDS,
+    REPORTER_TITLES,
+    WEEKDAYS,
+    alternation,
+)
+from qa.lang.numbers import DAY_COUNTS, EN_MULTIPLIERS, KO_NUMBER, KO_ORDINAL, NUMBER, SCALE
+
+_MONTHS, _WEEKDAYS, _REPORTER = alternation(MONTHS), alternation(WEEKDAYS), alternation(REPORTER_TITLES)
+# "How long did ..." asks a duration, "How long is ..." a length.
+_AUXILIARIES = alternation(EN_AUXILIARIES - EN_BE)
 
 
 @dataclass(frozen=True)
@@ -34,7 +48,7 @@ KINDS = (
         re.compile(
             r"몇\s*(%|퍼센트|프로)|퍼센트|비율|점유율|what (percent|percentage|share|proportion)", re.I
         ),
-        re.compile(_NUM + r"\s*(%|퍼센트|프로|percent)|절반|대부분|majority|half", re.I),
+        re.compile(NUMBER + r"\s*(%|퍼센트|프로|percent)|절반|대부분|majority|half", re.I),
     ),
     Kind(
         "money",
@@ -44,15 +58,15 @@ KINDS = (
             r"시가총액|연봉|월급|수익|몇\s*(원|달러|억|조|만\s*원)|how much (money|did|does|is|was|will)|"
             # a fee or cost by its suffix (참가비, 건설비, 요금, 이적료, 벌금, 집값) asked "얼마";
             # "얼마나 올랐어?" asks a change, which a percentage answers as well
-            r"[가-힣](비|료|금|값)(은|는|이|을|를|으로|로)?\s*얼마"
+            rf"[{HANGUL}](비|료|금|값)(은|는|이|을|를|으로|로)?\s*얼마"
             r"(?!나\s*(올|오르|늘|줄|내|떨어|인상|인하|상승|하락|증가|감소|변))|"
             r"\b(price|cost|revenue|profit|budget|salary|sales|worth|market cap|valuation|fees?|fares?|"
             r"tuition|tolls?|wages?)\b",
             re.I,
         ),
         re.compile(
-            _NUM + r"\s*([천만억조]\s*)*(여\s*)?(원|달러|유로|엔|위안|파운드|억|조|백만|"
-            r"dollars?|won|euros?|million|billion|trillion)|[$€£¥₩]\s*\d",
+            NUMBER + SCALE + r"\s*(원|달러|유로|엔|위안|파운드|억|조|백만|"
+            rf"dollars?|won|euros?|{alternation(EN_MULTIPLIERS)})|[$€£¥₩]\s*\d",
             re.I,
         ),
     ),
@@ -68,9 +82,7 @@ KINDS = (
             r"who (wrote|is the (author|reporter|writer))|\bauthor\b|\breporter\b|\bbyline\b|written by",
             re.I,
         ),
-        re.compile(
-            r"[가-힣]{2,4}\s*(기자|특파원|논설위원|통신원)(?![가-힣])|\b[Bb]y [A-Z][a-z]+|reporter", re.I
-        ),
+        re.compile(rf"[{HANGUL}]{{2,4}}\s*({_REPORTER})(?![{HANGUL}])|\b[Bb]y [A-Z][a-z]+|reporter", re.I),
     ),
     Kind(
         # how long something lasts or took: "며칠 동안", "몇 분 만에", "얼마나 걸렸어?"; an
@@ -78,32 +90,32 @@ KINDS = (
         "duration",
         re.compile(
             r"(몇\s*(초|분|시간|일|주|주일|개월|달|년|해)|며칠|얼마나?)\s*(동안|간|만에|걸)|얼마나\s*오래|"
-            r"how long (did|does|do|will|would|has|have|had|can|could)\b|"
+            rf"how long ({_AUXILIARIES})\b|"
             r"how many (seconds|minutes|hours|days|weeks|months|years)",
             re.I,
         ),
         re.compile(
-            _NUM
+            NUMBER
             + r"\s*(초|분|시간|일|주|개월|달|년|해)|"
-            + _KO_NUM
+            + KO_NUMBER
             + r"\s*(시간|개월|달|주일)|"
-            + _KO_NUM
-            + r"\s+(초|분|일|주|년|해)|하루|이틀|사흘|나흘|닷새|엿새|이레|여드레|아흐레|열흘|보름|"
-            r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
+            + KO_NUMBER
+            + r"\s+(초|분|일|주|년|해)|"
+            + alternation(DAY_COUNTS)
+            + r"|\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
             re.I,
         ),
     ),
     Kind(
         "clock",
         re.compile(r"몇\s*시(?!간)|what time|at what time", re.I),
-        re.compile(_NUM + r"\s*시(?!간)|\d{1,2}:\d\d|\b[ap]\.?m\b", re.I),
+        re.compile(NUMBER + r"\s*시(?!간)|\d{1,2}:\d\d|\b[ap]\.?m\b", re.I),
     ),
     Kind(
         "month",
         re.compile(r"몇\s*월|what month|which month", re.I),
         re.compile(
-            _NUM + r"\s*월|\b(january|february|march|april|may|june|july|august|september|"
-            r"october|november|december)\b",
+            NUMBER + rf"\s*월|\b({_MONTHS})\b",
             re.I,
         ),
     ),
@@ -111,29 +123,28 @@ KINDS = (
         "year",
         re.compile(r"몇\s*년도?(?!\s*(동안|간|째|만))|연도|what year|which year", re.I),
         re.compile(
-            r"(?<!\d)(19|20)\d\d(?!\d)|" + _NUM + r"\s*년(?!\s*(동안|간))|지난해|올해|작년|내년", re.I
+            r"(?<!\d)(19|20)\d\d(?!\d)|" + NUMBER + r"\s*년(?!\s*(동안|간))|지난해|올해|작년|내년", re.I
         ),
     ),
     Kind(
         "date",
         re.compile(r"언제|며칠|몇\s*(년|월|일|시)|날짜|연도|what (year|date|day|time)|\bwhen\b", re.I),
         re.compile(
-            _NUM + r"\s*(년|월|일|시)|지난해|올해|작년|내년|이날|오늘|어제|내일|금일|전날|다음날|"
-            r"(19|20)\d\d|\b(january|february|march|april|may|june|july|august|september|"
-            r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+            NUMBER + r"\s*(년|월|일|시)|지난해|올해|작년|내년|이날|오늘|어제|내일|금일|전날|다음날|"
+            rf"(19|20)\d\d|\b({_MONTHS}|{_WEEKDAYS})\b",
             re.I,
         ),
     ),
     Kind(
         "age",
         re.compile(r"몇\s*(살|세)|나이|연세|how old|\bage\b", re.I),
-        re.compile(_NUM + r"\s*(살|세)(?![가-힣])|[가-힣]\s*\(\s*\d{2}\s*\)|\baged?\s+\d", re.I),
+        re.compile(NUMBER + rf"\s*(살|세)(?![{HANGUL}])|[{HANGUL}]\s*\(\s*\d{{2}}\s*\)|\baged?\s+\d", re.I),
     ),
     Kind(
         "ordinal",
         re.compile(r"몇\s*번째|몇\s*(번|차례)\s*째|몇\s*대|which (time|place)", re.I),
         re.compile(
-            _NUM + r"\s*(번째|차|회|대|위)|(첫|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아홉|열)\s*(번\s*)?째|"
+            NUMBER + r"\s*(번째|차|회|대|위)|" + KO_ORDINAL + r"\s*(번\s*)?째|"
             r"최초|처음|(first|second|third)\b",
             re.I,
         ),
@@ -147,18 +158,18 @@ KINDS = (
             re.I,
         ),
         re.compile(
-            "(" + _NUM + "|" + _KO_NUM + r")\s*([천만억]\s*)*(여\s*)?(명|인(?![가-힣]))|\b(people|persons)\b",
+            "(" + NUMBER + "|" + KO_NUMBER + ")" + SCALE + rf"\s*(명|인(?![{HANGUL}]))|\b(people|persons)\b",
             re.I,
         ),
     ),
     Kind(
         "number",
         re.compile(
-            r"몇|얼마나?|규모|[가-힣]\s+수(는|가)?\s*(\?|$|얼마|몇)|개수|인원수|"
+            rf"몇|얼마나?|규모|[{HANGUL}]\s+수(는|가)?\s*(\?|$|얼마|몇)|개수|인원수|"
             r"how (many|much|long|far|old)|what (number|amount)|\brank|\bratio|\bcount",
             re.I,
         ),
-        re.compile(_NUM + "|" + _KO_NUM + r"\s*(명|개|곳|종|위|번|배|차례)", re.I),
+        re.compile(NUMBER + "|" + KO_NUMBER + r"\s*(명|개|곳|종|위|번|배|차례)", re.I),
     ),
 )
 
@@ -169,12 +180,9 @@ _BY_NAME = {k.name: k for k in KINDS}
 VALUES = frozenset(_BY_NAME) - {"email", "quote", "byline"}
 
 
-#: Question words: a kind's pattern that holds one asks wherever it stands.
-_WH = re.compile(r"몇|얼마|언제|며칠|뭐라고|무슨|어떤|어느")
-#: What may follow the asked phrase at the end of a Korean question: a question word,
-#: the copula, "되다" ("가격은 어떻게 되나요?"), a request.
-_CLOSING = re.compile(r"(어떻게|얼마|무엇|뭐|몇|어느|어떤|되|이|인|입|일|였|이었|알려|말해|좀)")
-_HANGUL = re.compile(r"[가-힣]")
+#: A kind's pattern that holds a question word asks wherever it stands.
+_WH = re.compile(alternation(QUESTION_WORDS))
+_CLOSING = re.compile(alternation(CLOSING_WORDS))
 
 
 def asked(question: str) -> str | None:
@@ -186,7 +194,7 @@ def asked(question: str) -> str | None:
     itself ("몇 명", "얼마"). On the training titles a kind named earlier was
     the kind of the answer in 1 of 30 answerable questions (fit/README.md).
     """
-    korean = bool(_HANGUL.search(question))
+    korean = bool(HANGUL_RUN.search(question))
     for kind in KINDS:
         for m in kind.question.finditer(question):
             if not korean or _WH.search(m.group(0)) or _asks_at_end(question[m.end() :]):

@@ -25,25 +25,22 @@ from __future__ import annotations
 import re
 
 from index import korean
-from qa.core.understand import FRAME_WORDS
-
-# Titles that follow a person's name in Korean news ("BC카드 최원석 사장", "구현모 KT 대표").
-PERSON_TITLES = (
-    "사장 대표 장관 차관 기자 총재 회장 부회장 총리 대통령 의원 교수 연구원 위원장 본부장 단장 실장 "
-    "부장 팀장 이사 국장 청장 시장 지사 원장 소장 센터장 감독 선수 변호사 박사 작가 씨 CEO CTO COO"
-).split()
-
-# Nouns, numbers, foreign words and the affixes that glue them into one phrase.
-_PHRASE = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "XPN", "XSN", "MM"})
-_CONTENT = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XR"})
-# A comma, a connective ending ("받아", "하며") or the end of a sentence closes a clause.
-_CLAUSE_END = frozenset({"SP", "EC", "SF"})
-# ... and so does the noun that makes an adverbial clause of a verb's ending: "-기 때문에",
-# "-는 동안", "-ㄹ 때", "-ㄴ 후" say what the main clause's subject is not.
-_SUBORDINATE = frozenset({"때문", "동안", "때", "후", "뒤", "전", "사이", "가운데", "반면", "대신"})
-
-
-_CLAIMS = frozenset({"NNP", "NR", "SL", "SN", "SH"})
+from qa.lang.lexicon import (
+    ANSWER_WORDS,
+    CLAIM_TAGS,
+    CLAUSE_END_TAGS,
+    FACT_TAGS,
+    FRAME_WORDS,
+    HANGUL,
+    HANGUL_RUN,
+    JAMO,
+    NUMBER_TAGS,
+    PARTICLES,
+    PERSON_TITLES,
+    PHRASE_TAGS,
+    SUBORDINATORS,
+    alternation,
+)
 
 
 def _content(text: str, frame: bool = True) -> list[str]:
@@ -52,8 +49,8 @@ def _content(text: str, frame: bool = True) -> list[str]:
 
 
 def _tagged(text: str, frame: bool = True) -> list[tuple[str, str]]:
-    toks = korean._tokenize(text)
-    return [(f.lower(), tag) for f, tag, _, _ in toks if tag in _CONTENT and (frame or f not in FRAME_WORDS)]
+    toks = korean.morphemes(text)
+    return [(f.lower(), tag) for f, tag, _, _ in toks if tag in FACT_TAGS and (frame or f not in FRAME_WORDS)]
 
 
 def unbound(answer: str, question: str, evidence: str) -> str | None:
@@ -68,13 +65,13 @@ def unbound(answer: str, question: str, evidence: str) -> str | None:
     named_by_question = asked | _stems(question)
     said = _tagged(answer)
     value = [(t, tag) for t, tag in dict.fromkeys(said) if t not in asked]
-    claims = [t for t, tag in value if tag in _CLAIMS] or [t for t, _ in value[:1]]
+    claims = [t for t, tag in value if tag in CLAIM_TAGS] or [t for t, _ in value[:1]]
     if not claims:
         return None  # nothing of its own to bind (the restating check judges such answers)
-    toks = korean._tokenize(evidence)
+    toks = korean.morphemes(evidence)
     # By surface too: Kiwi may cut the answer's words differently from the evidence's.
     kept = {t for t, _ in said} | asked | {"".join(answer.split()).lower()}
-    phrases = [[t[0].lower() for t in run] for run in _runs(korean._tokenize(answer))]
+    phrases = [[t[0].lower() for t in run] for run in _runs(korean.morphemes(answer))]
     for claim in claims:
         phrase = next((words for words in phrases if claim in words), [claim])
         if why := _bind(claim, phrase, evidence, toks, named_by_question, kept):
@@ -125,14 +122,14 @@ def _bind(
     return why
 
 
-# Particles and endings that close a question's words ("형석의", "매장량은", "구리는요").
-_PARTICLE = re.compile(r"(은|는|이|가|을|를|의|에|에서|으로|로|와|과|도|만|까지|부터|요|는요|은요)+$")
+# The particles and endings that close a word ("형석의", "구리는요").
+_PARTICLE = re.compile(f"({alternation(PARTICLES)})+$")
 
 
 def _stems(question: str) -> set[str]:
     """The question's words without their particles, two characters or more."""
     out = set()
-    for word in re.findall(r"[0-9A-Za-z가-힣]+", question):
+    for word in re.findall(rf"[0-9A-Za-z{HANGUL}]+", question):
         stem = _PARTICLE.sub("", word.lower())
         if len(stem) >= 2 and stem not in FRAME_WORDS:
             out.add(stem)
@@ -141,9 +138,9 @@ def _stems(question: str) -> set[str]:
 
 def _ends_clause(toks: tuple[korean.Token, ...], k: int) -> bool:
     form, tag = toks[k][0], toks[k][1]
-    if tag in _CLAUSE_END:
+    if tag in CLAUSE_END_TAGS:
         return True
-    return form in _SUBORDINATE and k > 0 and toks[k - 1][1] in ("ETM", "ETN")
+    return form in SUBORDINATORS and k > 0 and toks[k - 1][1] in ("ETM", "ETN")
 
 
 def _clause(toks: tuple[korean.Token, ...], i: int) -> range:
@@ -186,7 +183,7 @@ def _qualifier(toks: tuple[korean.Token, ...], i: int) -> str:
     form, tag = toks[j][0], toks[j][1]
     if tag == "XSN" and j > 0 and toks[j - 1][2] + toks[j - 1][3] == toks[j][2]:
         form, tag = toks[j - 1][0] + form, toks[j - 1][1]  # "3계", "국가들"
-    return form.lower() if tag in _CONTENT else ""
+    return form.lower() if tag in FACT_TAGS else ""
 
 
 def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> str:
@@ -195,9 +192,9 @@ def _lost_qualifier(toks: tuple[korean.Token, ...], i: int, kept: set[str]) -> s
     while j > 0:
         form, tag, start, _ = toks[j - 1]
         prev_end = start + toks[j - 1][3]
-        if tag not in _PHRASE or toks[j][2] - prev_end > 1:
+        if tag not in PHRASE_TAGS or toks[j][2] - prev_end > 1:
             break  # a particle, a punctuation mark or a gap ends the phrase
-        if tag in _CONTENT and form.lower() not in kept:
+        if tag in FACT_TAGS and form.lower() not in kept:
             return form
         j -= 1
     return ""
@@ -209,8 +206,8 @@ def _lost_head(answer: str, evidence: str, toks: tuple[korean.Token, ...], kept:
     place the evidence writes the answer's phrase must lose it. A person's title after a
     name ("최원석 사장") only says who the person is."""
     flat, at = _flat(evidence)
-    for run in _runs(korean._tokenize(answer), min_content=1):
-        if all(t[1] in ("SN", "NR") for t in run if t[1] in _CONTENT):
+    for run in _runs(korean.morphemes(answer), min_content=1):
+        if all(t[1] in NUMBER_TAGS for t in run if t[1] in FACT_TAGS):
             continue  # numbers have their own check
         text = "".join(answer[run[0][2] : run[-1][2] + run[-1][3]].split()).lower()
         ends = [at[m.end() - 1] + 1 for m in re.finditer(re.escape(text), flat)]
@@ -225,7 +222,7 @@ def _lost_head(answer: str, evidence: str, toks: tuple[korean.Token, ...], kept:
 def _head_after(toks: tuple[korean.Token, ...], end: int, kept: set[str]) -> str:
     """The content noun the evidence attaches right after character ``end``, unless kept."""
     nxt = next((t for t in toks if t[2] >= end), None)
-    if nxt is None or nxt[1] not in _CONTENT or nxt[1] in ("SN", "NR") or nxt[2] - end > 1:
+    if nxt is None or nxt[1] not in FACT_TAGS or nxt[1] in NUMBER_TAGS or nxt[2] - end > 1:
         return ""
     form = nxt[0]
     low = form.lower()
@@ -247,7 +244,7 @@ def _runs(toks: tuple[korean.Token, ...], min_content: int = 2) -> list[list[kor
     is a paraphrase, and numbers have their own check (``qa.write.support``)."""
     runs: list[list[korean.Token]] = []
     for tok in toks:
-        if (tok[1] in _PHRASE and tok[1] not in ("SN", "NR")) or tok[1] == "SO":  # SO: "휘도-색차"
+        if (tok[1] in PHRASE_TAGS and tok[1] not in NUMBER_TAGS) or tok[1] == "SO":  # SO: "휘도-색차"
             last = runs[-1][-1] if runs and runs[-1] else None
             if last is not None and tok[2] - (last[2] + last[3]) <= 1:
                 runs[-1].append(tok)
@@ -255,7 +252,7 @@ def _runs(toks: tuple[korean.Token, ...], min_content: int = 2) -> list[list[kor
                 runs.append([tok])
         else:
             runs.append([])
-    return [r for r in runs if sum(t[1] in _CONTENT for t in r) >= min_content]
+    return [r for r in runs if sum(t[1] in FACT_TAGS for t in r) >= min_content]
 
 
 def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
@@ -266,9 +263,9 @@ def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
     genitive "의" may sit between them ("몽골 중앙은행 티카드" for "몽골
     중앙은행의 티카드")."""
     flat = "".join(evidence.split()).lower()
-    forms = [f.lower() for f, tag, _, _ in korean._tokenize(evidence) if tag != "JKG"]
-    for run in _runs(korean._tokenize(answer)):
-        if all(t[0].lower() in asked for t in run if t[1] in _CONTENT):
+    forms = [f.lower() for f, tag, _, _ in korean.morphemes(evidence) if tag != "JKG"]
+    for run in _runs(korean.morphemes(answer)):
+        if all(t[0].lower() in asked for t in run if t[1] in FACT_TAGS):
             continue
         text = answer[run[0][2] : run[-1][2] + run[-1][3]]
         if "".join(text.split()).lower() in flat:
@@ -280,7 +277,8 @@ def _invented_phrase(answer: str, evidence: str, asked: set[str]) -> str:
     return ""
 
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+# A gloss holds no Korean, not even a lone jamo.
+_HANGUL = re.compile(f"[{HANGUL}{JAMO}]")
 #: Latin letters, CJK ideographs (Hanja, kanji) and kana: what a gloss is written in.
 _GLOSS_LETTER = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -297,7 +295,7 @@ def article_term(answer: str, evidence: str) -> str | None:
     gloss = answer.strip().rstrip(".")
     if not gloss or _HANGUL.search(gloss) or not _GLOSS_LETTER.search(gloss):
         return None
-    toks = korean._tokenize(evidence)
+    toks = korean.morphemes(evidence)
     for k, (_, tag, start, _) in enumerate(toks):
         if tag != "SSO" or k == 0:
             continue
@@ -308,11 +306,11 @@ def article_term(answer: str, evidence: str) -> str | None:
         if inside.strip().lower() != gloss.lower():
             continue
         j = k
-        while j > 0 and (toks[j - 1][1] in _PHRASE or toks[j - 1][1] == "SO"):
+        while j > 0 and (toks[j - 1][1] in PHRASE_TAGS or toks[j - 1][1] == "SO"):
             if toks[j][2] - (toks[j - 1][2] + toks[j - 1][3]) > 1:
                 break
             j -= 1
-        if j == k or not re.search(r"[가-힣]", evidence[toks[j][2] : start]):
+        if j == k or not HANGUL_RUN.search(evidence[toks[j][2] : start]):
             return None
         return evidence[toks[j][2] : toks[close][2] + 1]
     return None
@@ -338,7 +336,7 @@ def restore_glosses(answer: str, evidence: list[str]) -> str:
 
 
 # Question words that stand for the answer itself, with the particles they take.
-_WH_WORD = re.compile(r"^(무엇|뭐|누구|누가|어디|언제|얼마)(.*)$")
+_WH_WORD = re.compile(f"^({alternation(ANSWER_WORDS)})(.*)$")
 #: Most words between the question's two anchors in the evidence: the answer's length.
 MAX_SPAN_WORDS = 6
 

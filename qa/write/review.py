@@ -11,12 +11,13 @@ import re
 
 from index import korean
 from qa.lang import kinds, romanize
-from qa.write.binding import PERSON_TITLES, agrees, article_term, cloze_span, restore_glosses, unbound
+from qa.lang.lexicon import HANGUL, PERSON_TITLES
+from qa.write.binding import agrees, article_term, cloze_span, restore_glosses, unbound
 from qa.write.support import adds_to, unsupported
 
 LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
 
-_NAME_IN_ANSWER = re.compile(r"(?<![가-힣(])([가-힣]{3})(?![가-힣])(?:\s*\(\1\))?")
+_NAME_IN_ANSWER = re.compile(rf"(?<![{HANGUL}(])([{HANGUL}]{{3}})(?![{HANGUL}])(?:\s*\(\1\))?")
 
 
 #: Longest share of the best evidence sentence a near miss's answer may take up (in characters).
@@ -114,19 +115,21 @@ def written_language(text: str) -> str | None:
     keeps the article's term, as the prompt asks an English answer to do.
     """
     outside = _PARENTHESES.sub(" ", text)
-    if re.search(r"[가-힣]|[A-Za-z]{2,}", outside):
+    if _WORDS.search(outside):
         text = outside
-    if not re.search(r"[가-힣]|[A-Za-z]{2,}", text):
+    if not _WORDS.search(text):
         return None
     return korean.language(text)
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+#: Words of a language: a Hangul syllable, or two Latin letters.
+_WORDS = re.compile(f"[{HANGUL}]|[A-Za-z]{{2,}}")
+_HANGUL = re.compile(f"[{HANGUL}]")
 
 
 def _copied(text: str, evidence: list[str]) -> bool:
     """Is every Latin word of ``text`` in the evidence, and nothing else in words?"""
     written = " ".join(evidence).lower()
     words = re.findall(r"[A-Za-z][\w-]*", text)
-    return bool(words) and all(w.lower() in written for w in words) and not re.search(r"[가-힣]", text)
-
+    return bool(words) and all(w.lower() in written for w in words) and not _HANGUL.search(text)
