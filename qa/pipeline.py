@@ -39,20 +39,16 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 
-class _Timed:
-    """Seconds per stage of one question, filled as the stages run."""
+def _timed(name: str, fn: Callable[[In], Out], seconds: dict[str, float]) -> Runnable[In, Out]:
+    """``fn`` as a runnable stage that writes the seconds it took into ``seconds[name]``."""
 
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
+    def run(x: In) -> Out:
+        t0 = time.perf_counter()
+        out = fn(x)
+        seconds[name] = time.perf_counter() - t0
+        return out
 
-    def stage(self, name: str, fn: Callable[[In], Out]) -> Runnable[In, Out]:
-        def run(x: In) -> Out:
-            t0 = time.perf_counter()
-            out = fn(x)
-            self.seconds[name] = time.perf_counter() - t0
-            return out
-
-        return RunnableLambda(run, name=name)
+    return RunnableLambda(run, name=name)
 
 
 def _understand(asked: tuple[str, list[Turn]]) -> Query:
@@ -85,14 +81,17 @@ class Pipeline:
         self._stats: SentenceStats | None = None
         self._lock = threading.Lock()
 
-    def decision(self, question: str, history: list[Turn], timed: _Timed | None = None) -> Decision:
-        """Everything before the writer: what a streamed answer waits for."""
-        timed = timed or _Timed()
+    def decision(
+        self, question: str, history: list[Turn], seconds: dict[str, float] | None = None
+    ) -> Decision:
+        """Everything before the writer: what a streamed answer waits for. Each stage's
+        time goes into ``seconds``, when given."""
+        seconds = {} if seconds is None else seconds
         chain: Runnable[tuple[str, list[Turn]], Decision] = (
-            timed.stage("understand", _understand)
-            | timed.stage("retrieve", self.retrieve)
-            | timed.stage("evidence", self.rank)
-            | timed.stage("decide", decide)
+            _timed("understand", _understand, seconds)
+            | _timed("retrieve", self.retrieve, seconds)
+            | _timed("evidence", self.rank, seconds)
+            | _timed("decide", decide, seconds)
         )
         return chain.invoke((question, history))
 
@@ -100,8 +99,8 @@ class Pipeline:
         """Yield the answer's text as the writer writes it, then the :class:`Answer` and
         the :class:`Turn` a follow-up may lean on."""
         t0 = time.perf_counter()
-        timed = _Timed()
-        decision = self.decision(question, history, timed)
+        seconds: dict[str, float] = {}
+        decision = self.decision(question, history, seconds)
         t_write = time.perf_counter()
         first_piece: float | None = None
         draft: Draft | None = None
@@ -113,7 +112,7 @@ class Pipeline:
                     first_piece = time.perf_counter() - t0
                 yield piece
         assert draft is not None
-        timings = {**timed.seconds, "write": time.perf_counter() - t_write, "total": time.perf_counter() - t0}
+        timings = {**seconds, "write": time.perf_counter() - t_write, "total": time.perf_counter() - t0}
         if first_piece is not None:
             timings["first_piece"] = first_piece
         answer = self.answer(decision, draft, timings)
