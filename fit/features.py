@@ -1,11 +1,22 @@
 """Run the real pipeline over the training cases and keep what the models see.
 
-    python -m fit.features fit/data            # reads fit/data/cases.jsonl and articles/
+    python -m fit.features fit/data                     # reads fit/data/cases.jsonl and articles/
+    python -m fit.features fit/data --styles orig,ko    # and the questions as a chat user asks them
 
 For every case: the features of every sentence (``qa.core.features``), the gold
 sentence (the one holding the answer's first character; -1 for an
 unanswerable case) and the question-level facts. Written to
 ``fit/data/features.pkl``; ``fit.fit`` fits the models on it.
+
+A case can be asked in more than one *style*, each a row of its own with a
+``style`` field: ``orig`` is KorQuAD's question (written looking at the
+paragraph, so it copies its wording); ``ko`` is the same question rewritten in
+a chat user's own words and ``en`` in English, both from ``para.jsonl`` (a
+copy of ``../shared/eval/korquad_train_para.jsonl``, joined to the cases by
+``qid``; it rewrites 795 of the cases). A rewritten row keeps its case's
+article, gold sentence and answerability. An ``en`` row is what the Korean
+models would see; at run time an English question takes the cross-lingual path
+(``qa.core.crosslingual``) instead.
 """
 
 from __future__ import annotations
@@ -21,17 +32,36 @@ from pathlib import Path
 
 import numpy as np
 
+STYLES = ("orig", "ko", "en")
 
-def extract(data: Path, limit: int | None = None) -> list[dict]:
+
+def _read(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def asked(cases: list[dict], para: list[dict], styles: tuple[str, ...]) -> list[tuple[str, dict]]:
+    """(style, case) for every question to ask: a rewritten style only where ``para`` rewrites the case."""
+    by_id = {p["qid"]: p for p in para}
+    out = []
+    for c in cases:
+        for style in styles:
+            if style == "orig":
+                out.append((style, c))
+            elif (p := by_id.get(c["id"])) is not None:
+                out.append((style, {**c, "question": p[style], "answer_en": p.get("answer_en", [])}))
+    return out
+
+
+def extract(data: Path, limit: int | None = None, styles: tuple[str, ...] = ("orig",)) -> list[dict]:
     from qa import Chatbot, Settings
     from qa.core.features import SentenceStats, candidates
     from qa.core.understand import understand
 
-    with open(data / "cases.jsonl", encoding="utf-8") as f:
-        cases = [json.loads(line) for line in f]
-    by_article: dict[str, list[dict]] = defaultdict(list)
-    for c in cases:
-        by_article[c["article"]].append(c)
+    para = _read(data / "para.jsonl") if set(styles) - {"orig"} else []
+    by_article: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for style, c in asked(_read(data / "cases.jsonl"), para, styles):
+        by_article[c["article"]].append((style, c))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
@@ -43,7 +73,7 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
             pipe = bot.pipeline
             index = pipe.index
             stats = SentenceStats(index)
-            for c in group:
+            for style, c in group:
                 found = pipe.retrieve(understand(c["question"], []))
                 cand = candidates(found.query, stats, found.vector, found.hits)
                 gold = -1
@@ -52,6 +82,7 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
                 rows.append(
                     {
                         "id": c["id"],
+                        "style": style,
                         "article": name,
                         "unanswerable": c["unanswerable"],
                         "gold": gold,
@@ -62,21 +93,37 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
                         "expects": found.query.expects,
                         "question": c["question"],
                         "answer": c.get("answer", ""),
+                        **({"answer_en": c["answer_en"]} if style == "en" else {}),
                     }
                 )
-            print(f"{n + 1:3d} {name}: {len(group)} cases, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            seconds = time.perf_counter() - t0
+            print(f"{n + 1:3d} {name}: {len(group)} questions, {seconds:.1f} s", file=sys.stderr)
     return rows
+
+
+def _styles(text: str) -> tuple[str, ...]:
+    styles = tuple(s.strip() for s in text.split(",") if s.strip())
+    if not styles or set(styles) - set(STYLES):
+        wanted = ",".join(STYLES)
+        raise argparse.ArgumentTypeError(f"styles are a comma-separated subset of {wanted}, got {text!r}")
+    return styles
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--limit", type=int, help="only the first N articles")
+    ap.add_argument(
+        "--styles", type=_styles, default=("orig",), help=f"question styles to ask, of {','.join(STYLES)}"
+    )
+    ap.add_argument("--out", type=Path, help="where to write the rows (default: DATA/features.pkl)")
     args = ap.parse_args()
-    rows = extract(args.data, args.limit)
-    with open(args.data / "features.pkl", "wb") as f:
+    rows = extract(args.data, args.limit, args.styles)
+    out = args.out or args.data / "features.pkl"
+    with open(out, "wb") as f:
         pickle.dump(rows, f)
-    print(f"{len(rows)} cases -> {args.data / 'features.pkl'}")
+    counts = {s: sum(r["style"] == s for r in rows) for s in args.styles}
+    print(f"{len(rows)} rows {counts} -> {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Fit the evidence ranker and the answer/decline decision; write ``qa/data/decision.json``.
 
     python -m fit.fit fit/data [--write]
+    python -m fit.fit fit/data --train-styles orig,ko --out /tmp/decision.json
 
 Both are linear models, shipped as plain coefficients that ``qa.core.model``
 applies with NumPy:
@@ -16,7 +17,11 @@ applies with NumPy:
   ``WRONG_ANSWER_COST`` refusals.
 
 Held-out figures come from 5 folds grouped by article: no article is in both
-the training and the scoring part of a fold. A second pair of models leaves
+the training and the scoring part of a fold. They are given for each question
+style in the features (``fit.features``: ``orig`` KorQuAD's wording, ``ko`` a
+chat user's words, ``en`` English), whichever styles the models are fitted on
+(``--train-styles``, default ``orig``); the threshold is chosen on the held-out
+cases of the styles fitted on. A second pair of models leaves
 out the embedder's similarities, for embedders the fit has not seen
 (their similarities live on another scale).
 """
@@ -95,26 +100,41 @@ def fit_decision(rows: list[dict], ranker: tuple[np.ndarray, float], texts) -> t
 Case = tuple[float, bool, bool, bool]
 
 
-def held_out(rows: list[dict], texts: dict[str, list[str]]) -> list[tuple[float, bool, bool, bool]]:
+def style(r: dict) -> str:
+    """The row's question style (rows from before styles are KorQuAD's own wording)."""
+    return r.get("style", "orig")
+
+
+def key(r: dict) -> str:
+    """A row's key: its case id for KorQuAD's wording, ``id@style`` for a rewritten question."""
+    return r["id"] if style(r) == "orig" else f"{r['id']}@{style(r)}"
+
+
+def held_out(
+    rows: list[dict], texts: dict[str, list[str]], train_styles: tuple[str, ...] = ("orig",)
+) -> list[tuple[float, bool, bool, bool]]:
     """(p_answer, answerable, best holds the answer, best is the gold sentence) of every
-    case, each from models fitted on the folds that do not hold its article."""
-    return list(held_out_by_id(rows, texts).values())
+    row, each from models fitted on the folds that do not hold its article."""
+    return list(held_out_by_id(rows, texts, train_styles).values())
 
 
 def held_out_by_id(
-    rows: list[dict], texts: dict[str, list[str]]
+    rows: list[dict], texts: dict[str, list[str]], train_styles: tuple[str, ...] = ("orig",)
 ) -> dict[str, tuple[float, bool, bool, bool]]:
-    """:func:`held_out`, by case id."""
+    """:func:`held_out`, by :func:`key` (the case id for KorQuAD's wording). The models
+    of a fold are fitted on the rows of ``train_styles`` only, and score every row of
+    the held-out articles, whatever its style."""
     articles = sorted({r["article"] for r in rows})
     rng = np.random.default_rng(0)
     fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    NEIGHBOURS.clear()
     out = {}
     for k in range(FOLDS):
-        train = [r for r in rows if fold_of[r["article"]] != k]
+        train = [r for r in rows if fold_of[r["article"]] != k and style(r) in train_styles]
         ranker = fit_ranker(train)
         decision = fit_decision(train, ranker, texts)
         for r in (r for r in rows if fold_of[r["article"]] == k):
-            out[r["id"]] = _case(r, ranker, decision, texts)
+            out[key(r)] = _case(r, ranker, decision, texts)
     return out
 
 
@@ -123,12 +143,12 @@ def _case(r: dict, ranker, decision, texts) -> tuple[float, bool, bool, bool]:
     top = int(np.argmax(logits))
     q = question_features(logits, r["X"], r["absent"], r["n_terms"], r["expects"], r["has_focus"])
     p = 1 / (1 + np.exp(-(q @ decision[0] + decision[1])))
-    NEIGHBOURS.append(_neighbour(r, logits, top, texts))
+    NEIGHBOURS[key(r)] = _neighbour(r, logits, top, texts)
     return float(p), not r["unanswerable"], holds_answer(r, top, texts), top == r["gold"]
 
 
-#: (answerable, best holds, a neighbour is shown, best + neighbour hold) of the held-out cases
-NEIGHBOURS: list[tuple[bool, bool, bool, bool]] = []
+#: (answerable, best holds, a neighbour is shown, best + neighbour hold) of the held-out rows, by key
+NEIGHBOURS: dict[str, tuple[bool, bool, bool, bool]] = {}
 
 
 def _neighbour(r: dict, logits: np.ndarray, top: int, texts) -> tuple[bool, bool, bool, bool]:
@@ -194,15 +214,19 @@ def article_texts(data: Path) -> dict[str, list[str]]:
 DENSE = [i for i, name in enumerate(SENTENCE_FEATURES) if name.startswith("dense")]
 
 
-def fit_models(rows: list[dict], texts: dict[str, list[str]], label: str) -> dict:
-    NEIGHBOURS.clear()
-    cases = held_out(rows, texts)
+def fit_models(
+    rows: list[dict], texts: dict[str, list[str]], label: str, train_styles: tuple[str, ...] = ("orig",)
+) -> dict:
+    held_by_key = held_out_by_id(rows, texts, train_styles)
+    fitted_on = [key(r) for r in rows if style(r) in train_styles]
+    cases = [held_by_key[k] for k in fitted_on]
     threshold = best_threshold(cases)
     held = figures(cases, threshold)
-    print(f"{label}: held out (5 folds by article), threshold {threshold}:")
-    for key, value in held.items():
-        print(f"  {key}: {value:.3f}")
-    ans = [n for n in NEIGHBOURS if n[0]]
+    styles = "+".join(train_styles)
+    print(f"{label}: fitted on {styles}; held out (5 folds by article), threshold {threshold}:")
+    for name, value in held.items():
+        print(f"  {name}: {value:.3f}")
+    ans = [NEIGHBOURS[k] for k in fitted_on if NEIGHBOURS[k][0]]
     held["neighbour_shown"] = sum(n[2] for n in ans) / len(ans)
     held["holds_with_neighbour"] = sum(n[3] for n in ans) / len(ans)
     print(
@@ -210,15 +234,48 @@ def fit_models(rows: list[dict], texts: dict[str, list[str]], label: str) -> dic
         f"{held['neighbour_shown']:.3f} of answerable cases; "
         f"the answer is in the text for {held['holds_with_neighbour']:.3f} (best alone: {held['holds']:.3f})"
     )
-    ranker = fit_ranker(rows)
-    decision = fit_decision(rows, ranker, texts)
-    return {
+    by_style = by_style_figures(rows, held_by_key, threshold)
+    train = [r for r in rows if style(r) in train_styles]
+    ranker = fit_ranker(train)
+    decision = fit_decision(train, ranker, texts)
+    model = {
         "ranker": dict(zip(SENTENCE_FEATURES, map(float, ranker[0]), strict=True)) | {"bias": ranker[1]},
         "decision": dict(zip(QUESTION_FEATURES, map(float, decision[0]), strict=True))
         | {"bias": decision[1]},
         "threshold": threshold,
         "held_out": {k: round(v, 4) for k, v in held.items()},
     }
+    if len(by_style) > 1:
+        model["held_out_by_style"] = by_style
+    return model
+
+
+def by_style_figures(
+    rows: list[dict], held: dict[str, tuple[float, bool, bool, bool]], threshold: float
+) -> dict[str, dict[str, float]]:
+    """Held-out figures at ``threshold`` for each style, and for KorQuAD's wording on
+    the cases that are also rewritten (``orig@para``: the same questions as ``ko``)."""
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        groups.setdefault(style(r), []).append(key(r))
+    rewritten = {r["id"] for r in rows if style(r) != "orig"}
+    if rewritten and "orig" in groups:
+        groups["orig@para"] = [k for k in groups["orig"] if k in rewritten]
+    out = {}
+    print(f"  by style at threshold {threshold} (cost: refusals + {WRONG_ANSWER_COST:g} x wrong answers):")
+    for name, keys in groups.items():
+        cases = [held[k] for k in keys]
+        fig = figures(cases, threshold) | {"cost": cost(cases, threshold)}
+        n_ans = sum(c[1] for c in cases)
+        out[name] = {k: round(v, 4) for k, v in fig.items()} | {
+            "answerable_cases": n_ans,
+            "unanswerable_cases": len(cases) - n_ans,
+        }
+        print(
+            f"    {name:9s} {n_ans:4d}+{len(cases) - n_ans:3d}  "
+            + "  ".join(f"{k} {v:.3f}" if k != "cost" else f"cost {v:.0f}" for k, v in fig.items())
+        )
+    return out
 
 
 def without_dense(rows: list[dict]) -> list[dict]:
@@ -234,23 +291,40 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--write", action="store_true", help=f"write the fitted models to {OUT}")
+    ap.add_argument("--out", type=Path, help=f"write the fitted models here instead of {OUT}")
+    ap.add_argument("--features", type=Path, help="the rows of fit.features (default: DATA/features.pkl)")
+    ap.add_argument(
+        "--train-styles",
+        type=lambda text: tuple(s.strip() for s in text.split(",") if s.strip()),
+        default=("orig",),
+        help="question styles to fit on, comma-separated (default: orig, KorQuAD's wording)",
+    )
     args = ap.parse_args()
-    with open(args.data / "features.pkl", "rb") as f:
+    with open(args.features or args.data / "features.pkl", "rb") as f:
         rows = pickle.load(f)
+    missing = set(args.train_styles) - {style(r) for r in rows}
+    if missing:
+        ap.error(f"--train-styles: no rows of style {', '.join(sorted(missing))} in the features")
     texts = article_texts(args.data)
+    train = [r for r in rows if style(r) in args.train_styles]
     model = {
         "about": "fitted by fit/fit.py on KorQuAD 1.0 dev, training titles only; see fit/README.md",
-        "cases": len(rows),
-        "e5": fit_models(rows, texts, "e5"),
-        "lexical": fit_models(without_dense(rows), texts, "lexical (no embedder similarities)"),
+        "cases": len(train),
+        "e5": fit_models(rows, texts, "e5", args.train_styles),
+        "lexical": fit_models(
+            without_dense(rows), texts, "lexical (no embedder similarities)", args.train_styles
+        ),
     }
+    if args.train_styles != ("orig",):
+        model["styles"] = {s: sum(style(r) == s for r in train) for s in args.train_styles}
     for part in ("ranker", "decision"):
         print(part, {k: round(v, 3) for k, v in model["e5"][part].items()})
-    if args.write:
+    out = args.out or (OUT if args.write else None)
+    if out is not None:
         if OUT.exists() and "rescue" in (old := json.loads(OUT.read_text(encoding="utf-8")))["e5"]:
             model["e5"]["rescue"] = old["e5"]["rescue"]  # fit.rescue's, judged on its own data
-        OUT.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {OUT}")
+        out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":
