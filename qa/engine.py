@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -31,6 +31,9 @@ from qa.pipeline import Pipeline
 from qa.settings import Serving, Settings, bundled_article
 from qa.write.base import Writer
 from qa.write.extractive import ExtractiveWriter
+
+if TYPE_CHECKING:
+    from qa.backends.chat import Choice
 
 Progress = Callable[[int, int], None]
 
@@ -117,7 +120,7 @@ class Engine:
         self.settings = settings
         #: Seconds spent loading each part, for benchmarks and logs.
         self.load_timings: dict[str, float] = {}
-        choice = None
+        choice: Choice | None = None
         if settings.answerer != "extractive" and parts.chat_model is None:
             from qa.backends.chat import choose
 
@@ -174,7 +177,9 @@ class Engine:
         )
 
     @staticmethod
-    def _writer(settings: Settings, parts: Parts, choice: Any, extractive: ExtractiveWriter) -> Writer | None:
+    def _writer(
+        settings: Settings, parts: Parts, choice: Choice | None, extractive: ExtractiveWriter
+    ) -> Writer | None:
         if settings.answerer == "extractive":  # the LLM stack is not even imported
             return None
         from qa.backends.chat import Choice
@@ -182,6 +187,7 @@ class Engine:
 
         if parts.chat_model is not None:
             choice = Choice(parts.chat_model, parts.chat_model.get_name(), strict=settings.answerer == "llm")
+        assert choice is not None  # chosen in __init__ when no chat model was given
         writer, why = llm_writer(choice, extractive)
         if writer is None:
             log.info("answering without the LLM: %s", why)
