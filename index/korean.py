@@ -147,7 +147,7 @@ _STOP = {
 }
 
 
-TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes:title-split"
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes:title-split:irregular-stems"
 
 
 def tokenizer_id() -> str:
@@ -175,6 +175,8 @@ def terms(text: str) -> list[Term]:
     """
     out: list[Term] = []
     for form, tag, start, length in _merge_codes(morphemes(text)):
+        # Kiwi marks an irregular conjugation: "도왔" is 돕/VV-I, "차가웠" 차갑/VA-I.
+        tag = tag.split("-", 1)[0]
         if tag not in _CONTENT_TAGS:
             continue
         form = form.lower() if tag == "SL" else form

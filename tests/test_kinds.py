@@ -29,6 +29,15 @@ from qa.lang.kinds import asked, holds
         ("How long should it boil?", "duration"),  # any auxiliary but "be"
         ("How long is the bridge?", "number"),  # a length
         ("축제는 며칠에 시작해?", "date"),  # which day, not how many
+        ("피난민들은 배 안에서 며칠을 버텼어?", "duration"),  # days counted, with its object particle
+        ("태조가 세자로 세운 아들은 몇째였어?", "ordinal"),
+        # "뭐라고 불러/해?" asks a name; "뭐라고 했어/말했어?" what someone said
+        ("여러 가구가 한 건물에 사는 집을 뭐라고 해?", None),
+        ("가로줄은 뭐라고 불러요?", None),
+        ("그 상태를 뭐라고 하나요?", None),
+        ("대통령은 기자회견에서 뭐라고 했어?", "quote"),
+        ("장관은 뭐라고 말했나요?", "quote"),
+        ("감독은 뭐라고 하셨어요?", "quote"),
         ("그걸 쓰는 사람은 몇 퍼센트야?", "percent"),
         ("관중 수는?", "number"),
         ("세자로 책봉된 아들은 태조의 몇 번째 아들이었는가?", "ordinal"),

@@ -64,3 +64,9 @@ def test_a_title_after_a_full_stop_opens_the_next_sentence():
         "《퀴즈쇼》는 뮤지컬로 각색되었다.",
         '그는 "좋다."고 말했다.',
     ]
+
+
+def test_an_irregular_verb_or_adjective_is_a_content_stem():
+    # Kiwi tags irregular conjugations apart: 돕/VV-I ("도왔"), 차갑/VA-I ("차가웠")
+    got = [(t.form, t.tag) for t in korean.terms("누가 도왔어? 물이 차가웠다.")]
+    assert ("돕", "VV") in got and ("차갑", "VA") in got

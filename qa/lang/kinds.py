@@ -72,7 +72,8 @@ KINDS = (
     ),
     Kind(
         "quote",
-        re.compile(r"뭐라고|무슨 말|어떤 말|소감|발언|what did .{2,40} say|what .{2,40} said|\bquote", re.I),
+        # "뭐라고 불러/해/하나요?" asks what a thing is called, not what someone said
+        re.compile(r"뭐라고(?!\s*(불|부르|부른|해(?!서)|하[는나지니]|할|일컫|칭))|무슨 말|어떤 말|소감|발언|what did .{2,40} say|what .{2,40} said|\bquote", re.I),
         re.compile(r"[\"“”'‘’「」『』][^\"“”'‘’「」『』]{6,}[\"“”'‘’「」『』]"),
     ),
     Kind(
@@ -90,6 +91,8 @@ KINDS = (
         "duration",
         re.compile(
             r"(몇\s*(초|분|시간|일|주|주일|개월|달|년|해)|며칠|얼마나?)\s*(동안|간|만에|걸)|얼마나\s*오래|"
+            # "며칠을 버텼어?" counts days; "며칠에" names one
+            r"며칠(을|이나|씩)|"
             rf"how long ({_AUXILIARIES})\b|"
             r"how many (seconds|minutes|hours|days|weeks|months|years)",
             re.I,
@@ -142,7 +145,7 @@ KINDS = (
     ),
     Kind(
         "ordinal",
-        re.compile(r"몇\s*번째|몇\s*(번|차례)\s*째|몇\s*대|which (time|place)", re.I),
+        re.compile(r"몇\s*번째|몇\s*(번|차례)?\s*째|몇\s*대|which (time|place)", re.I),
         re.compile(
             NUMBER + r"\s*(번째|차|회|대|위)|" + KO_ORDINAL + r"\s*(번\s*)?째|"
             r"최초|처음|(first|second|third)\b",
