@@ -73,7 +73,11 @@ KINDS = (
     Kind(
         "quote",
         # "뭐라고 불러/해/하나요?" asks what a thing is called, not what someone said
-        re.compile(r"뭐라고(?!\s*(불|부르|부른|해(?!서)|하[는나지니]|할|일컫|칭))|무슨 말|어떤 말|소감|발언|what did .{2,40} say|what .{2,40} said|\bquote", re.I),
+        re.compile(
+            r"뭐라고(?!\s*(불|부르|부른|해(?!서)|하[는나지니]|할|일컫|칭))|무슨 말|어떤 말|소감|발언|"
+            r"what did .{2,40} say|what .{2,40} said|\bquote",
+            re.I,
+        ),
         re.compile(r"[\"“”'‘’「」『』][^\"“”'‘’「」『』]{6,}[\"“”'‘’「」『』]"),
     ),
     Kind(
