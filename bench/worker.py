@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa import Chatbot, Settings
     from qa.backends.chat import chat_model
     from qa.backends.worker import WorkerChat
-    from qa.write.prompt import PROMPT, render
+    from qa.write.point import PROMPT, render
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         for q in questions:
             a = finder.ask(q)
             if a.found:
-                request = render([a.sources[0].evidence], q, a.language)
+                request = render(a.sources[0].evidence, q)
                 prompts.append(PROMPT.format_messages(request=request))
-    warm = PROMPT.format_messages(request=render([], "ok?", "en"))
+    warm = PROMPT.format_messages(request=render("", "ok?"))
     chats: dict[str, Any] = {}
     load: dict[str, float] = {}
     for name, in_worker in (("in-process", False), ("worker", True)):

@@ -321,8 +321,6 @@ def main() -> None:
         print(part, {k: round(v, 3) for k, v in model["e5"][part].items()})
     out = args.out or (OUT if args.write else None)
     if out is not None:
-        if OUT.exists() and "rescue" in (old := json.loads(OUT.read_text(encoding="utf-8")))["e5"]:
-            model["e5"]["rescue"] = old["e5"]["rescue"]  # fit.rescue's, judged on its own data
         out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {out}")
 

@@ -163,7 +163,7 @@ class Engine:
         # The LLM (when used) is ready from here on, once per process, so no question waits for it.
         t = time.perf_counter()
         try:
-            writer = self._writer(settings, parts, choice, extractive)
+            writer = self._writer(settings, parts, choice, extractive, self.embeddings)
         except BaseException:
             self.index.close()  # no engine is made, so nothing else would close it
             raise
@@ -178,17 +178,21 @@ class Engine:
 
     @staticmethod
     def _writer(
-        settings: Settings, parts: Parts, choice: Choice | None, extractive: ExtractiveWriter
+        settings: Settings,
+        parts: Parts,
+        choice: Choice | None,
+        extractive: ExtractiveWriter,
+        embeddings: Embeddings,
     ) -> Writer | None:
         if settings.answerer == "extractive":  # the LLM stack is not even imported
             return None
         from qa.backends.chat import Choice
-        from qa.write.llm import llm_writer
+        from qa.write.point import pointing_writer
 
         if parts.chat_model is not None:
             choice = Choice(parts.chat_model, parts.chat_model.get_name(), strict=settings.answerer == "llm")
         assert choice is not None  # chosen in __init__ when no chat model was given
-        writer, why = llm_writer(choice, extractive)
+        writer, why = pointing_writer(choice, extractive, embeddings)
         if writer is None:
             log.info("answering without the LLM: %s", why)
         return writer

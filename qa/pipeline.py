@@ -124,7 +124,6 @@ class Pipeline:
     def answer(self, decision: Decision, draft: Draft, timings: dict[str, float]) -> Answer:
         """The :class:`Answer`, from the decision and the writer's draft: built here only."""
         ranked = decision.ranked
-        reason = f"{decision.reason}; {draft.reason}" if draft.reason else decision.reason
         return Answer(
             text=draft.text,
             found=draft.found,
@@ -133,7 +132,7 @@ class Pipeline:
             language=ranked.query.language,
             question=ranked.query.question,
             timings={k: round(v, 4) for k, v in timings.items()},
-            meta={"reason": reason, **ranked.meta(), **draft.meta},
+            meta={"reason": decision.reason, **ranked.meta(), **draft.meta},
         )
 
     # --- the stages that need this article ------------------------------------------
@@ -155,8 +154,6 @@ class Pipeline:
     def _write(self, decision: Decision) -> Iterator[str | Draft]:
         if decision.found:
             yield from self.writer.stream(decision)
-        elif decision.near_miss:
-            yield self.writer.rescue(decision)  # the LLM's checked answer, or the refusal with why not
         else:
             yield refusal(decision.ranked.query.language)
 

@@ -184,7 +184,7 @@ def test_the_sentence_next_to_the_best_is_shown_with_it_when_nearly_as_likely(tm
         "한빛시는 10일 시청에서 새 중앙도서관 건립 계획을 발표했다.",
         "이 도서관은 2027년 3월에 문을 열 예정이다.",
     )
-    a = bot.ask("한빛시가 새로 짓는 중앙도서관은 언제 문을 열어?")
+    a = bot.ask("한빛시가 건립하는 중앙도서관은 언제 문을 열어?")
     assert a.found and a.text == f"{plan} {opens}"
     assert a.sources[0].evidence == f"{plan} {opens}"  # both highlighted
     # A sentence far ahead of its neighbours is shown alone.

@@ -23,45 +23,38 @@ def evidence(text: str, fits: bool = True) -> Evidence:
 
 
 @pytest.mark.parametrize(
-    ("expects", "fits", "p", "found", "why", "near_miss"),
+    ("expects", "fits", "p", "found", "why"),
     [
-        (None, True, 0.9, True, "p=0.90 >= 0.50", False),
-        (None, True, 0.2, False, "p=0.20 < 0.50", False),
-        (None, True, 0.35, False, "p=0.35 < 0.50", True),  # at or above the rescue floor of 0.30
-        ("number", False, 0.4, False, "asks for a number; the evidence has none", False),  # never rescued
-        ("number", False, 0.99, False, "asks for a number; the evidence has none", False),
-        ("byline", True, 0.01, True, "the article's byline", False),
-        ("email", True, 0.01, True, "the article's email", False),
-        ("email", False, 0.99, False, "asks for an email; the evidence has none", False),
-        ("year", True, 0.5, True, ">= 0.50", False),
+        (None, True, 0.9, True, "p=0.90 >= 0.50"),
+        (None, True, 0.2, False, "p=0.20 < 0.50"),
+        ("number", False, 0.4, False, "asks for a number; the evidence has none"),
+        ("number", False, 0.99, False, "asks for a number; the evidence has none"),
+        ("byline", True, 0.01, True, "the article's byline"),
+        ("email", True, 0.01, True, "the article's email"),
+        ("email", False, 0.99, False, "asks for an email; the evidence has none"),
+        ("year", True, 0.5, True, ">= 0.50"),
     ],
 )
-def test_decide_table(expects, fits, p, found, why, near_miss):
-    decision = decide(ranked(expects, [evidence("2024년 3월 1일 서울에서 열렸다.", fits)], p, floor=0.3))
+def test_decide_table(expects, fits, p, found, why):
+    decision = decide(ranked(expects, [evidence("2024년 3월 1일 서울에서 열렸다.", fits)], p))
     assert decision.found is found
     assert why in decision.reason
-    assert decision.near_miss is near_miss
 
 
 def ranked(
     expects: str | None,
     found: list[Evidence],
     p: float,
-    floor: float | None = None,
     terms: tuple[str, ...] = ("행사",),
     followup: bool = False,
 ) -> Ranked:
     query = Query("행사는 언제 열렸어?", "ko", terms, expects, followup=followup)
-    return Ranked(query, tuple(found), p, 0.5, rescue_floor=floor)
+    return Ranked(query, tuple(found), p, 0.5)
 
 
 def test_nothing_retrieved_declines():
     d = decide(ranked(None, [], 1.0))
-    assert (d.found, d.reason, d.near_miss) == (False, "nothing retrieved", False)
-
-
-def test_without_a_floor_nothing_is_a_near_miss():
-    assert not decide(ranked(None, [evidence("2024년 3월 1일 서울에서 열렸다.")], 0.45)).near_miss
+    assert (d.found, d.reason) == (False, "nothing retrieved")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The LLM writer: prompt, support check, fallback, refusal, streaming, backends.
+"""The pointing LLM writer: prompt, span checks, fallback, refusal, backends.
 
 Our logic is tested with a scripted chat model that records its prompts; the
 real bundled model answers end to end, in-process and behind a real llama.cpp
@@ -25,14 +25,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-import qa.write.review
 from qa import Answer, Chatbot, ModelError, Settings
 from qa.backends.chat import choose
 from qa.core.model import Model, shipped_model
 from qa.write.extractive import ExtractiveWriter
-from qa.write.llm import llm_writer
-from qa.write.prompt import DECLINE, INSTRUCTIONS
-from qa.write.review import near_miss_problem, romanize_names
+from qa.write.point import DECLINE, INSTRUCTIONS, gloss_problem, pointing_writer, snap
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -104,70 +101,71 @@ def human_text(prompt: list[BaseMessage]) -> str:
     return prompt[-1].text
 
 
-def test_a_supported_answer_is_the_llms_own(scripted):
-    bot, chat = scripted("티카드는 몽골 국민의 약 70%가 사용합니다.")
+TCARD_SENTENCE = "몽골 국민 약 70%가 사용하는"
+
+
+def test_the_words_the_llm_points_at_lead_the_evidence(scripted):
+    bot, chat = scripted("약 70%")
     a = bot.ask(TCARD_Q)
-    assert (a.found, a.mode, a.text) == (True, "llm", "티카드는 몽골 국민의 약 70%가 사용합니다.")
-    assert a.meta["llm"] == "ScriptedChat" and a.meta["llm_text"] == a.text
+    assert (a.found, a.mode, a.meta["span"]) == (True, "llm", "약 70%")
+    first, _, rest = a.text.partition("\n\n")
+    assert first == "약 70%" and TCARD_SENTENCE in rest  # the span, then the sentence it is from
+    assert a.meta["llm"] == "ScriptedChat" and a.meta["llm_text"] == "약 70%"
     assert chat.warmed == 1  # once, when the chatbot was made
-    # Fixed instructions first; the evidence and the question last, with the language asked for.
+    # Fixed instructions first; the evidence and the question last.
     (prompt,) = chat.prompts
     assert prompt[0].type == "system" and prompt[0].text == INSTRUCTIONS
     asked = human_text(prompt)
-    assert "몽골 국민 약 70%가 사용하는" in asked
-    assert asked.endswith(f"Question: {TCARD_Q}\nAnswer in Korean.")
+    assert asked.startswith("Evidence: ") and TCARD_SENTENCE in asked
+    assert asked.endswith(f"Question: {TCARD_Q}")
     assert a.sources and "70%" in a.sources[0].evidence
 
 
-def test_an_unsupported_number_falls_back_to_the_extractive_answer(scripted):
-    bot, _ = scripted("티카드는 몽골 국민의 약 80%가 사용합니다.")
-    a = bot.ask(TCARD_Q)
-    assert a.found and a.mode == "extractive"
-    assert "70%" in a.text and "80%" not in a.text
-    assert "80" in a.meta["fallback"]
-    assert a.meta["llm_text"] == "티카드는 몽골 국민의 약 80%가 사용합니다."
-
-
-def test_an_invented_name_falls_back(scripted):
-    bot, _ = scripted("BC카드 사장은 김민수입니다.")
-    a = bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
-    assert a.mode == "extractive" and "최원석" in a.text
-    assert "김민수" in a.meta["fallback"]
-
-
 @pytest.mark.parametrize(
-    ("reply", "mode"),
+    ("reply", "why"),
     [
-        ("80여종입니다.", "extractive"),  # a count of minerals, every word in the evidence
-        ("2위입니다.", "llm"),
+        ("약 80%", "not the evidence's words"),  # a number the evidence does not write
+        ("김민수 사장", "not the evidence's words"),  # an invented name
     ],
 )
-def test_an_answer_without_the_kind_of_value_asked_for_falls_back(scripted, reply, mode):
+def test_a_reply_that_points_at_no_answer_leaves_the_evidence_alone(scripted, reply, why):
+    bot, _ = scripted(reply)
+    a = bot.ask(TCARD_Q)
+    assert (a.found, a.mode) == (True, "extractive") and why in a.meta["fallback"]
+    # the extractive answer: the evidence alone, no span before it
+    assert "70%" in a.text and "\n\n" not in a.text
+    assert "80%" not in a.text and "김민수" not in a.text
+
+
+def test_a_reply_with_only_the_questions_own_words_points_at_nothing(scripted):
+    bot, _ = scripted("BC카드")
+    a = bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
+    assert a.mode == "extractive" and a.meta["fallback"] == "the LLM pointed at the question's own words"
+    assert "최원석" in a.text
+
+
+def test_a_copy_of_the_evidence_points_at_nothing(scripted):
+    bot, _ = scripted(
+        "티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 한국을 방문하는 연 10만여명의 몽골인들이"
+    )
+    a = bot.ask(TCARD_Q)
+    assert a.mode == "extractive" and a.meta["fallback"] == "the LLM copied the evidence, not a phrase of it"
+
+
+@pytest.mark.parametrize(("reply", "mode"), [("80여종", "extractive"), ("2위", "llm")])
+def test_a_span_without_the_kind_of_value_asked_for_is_not_shown(scripted, reply, mode):
     bot, _ = scripted(reply)
     a = bot.ask("구리는 몽골이 세계에서 몇 번째로 많이 갖고 있어?")
-    assert a.found and a.mode == mode
+    assert a.found and a.mode == mode and "2위" in a.text
     if mode == "extractive":
-        assert "2위" in a.text and a.meta["fallback"] == "asks for an ordinal; the LLM's answer gives none"
+        assert a.meta["fallback"] == "asks for an ordinal; the LLM's span holds none"
 
 
-def test_an_answer_in_the_wrong_language_falls_back(scripted):
-    bot, _ = scripted("About 70% of Mongolians use it.")
-    a = bot.ask(TCARD_Q)
-    assert a.mode == "extractive" and a.meta["fallback"] == "the LLM did not answer in Korean"
-
-
-def test_an_answer_that_only_restates_the_question_falls_back(scripted):
-    bot, _ = scripted("티카드는 몽골 국민이 사용합니다.")
-    a = bot.ask(TCARD_Q)
-    assert a.mode == "extractive" and "70%" in a.text
-    assert a.meta["fallback"] == "the answer only restates the question"
-
-
-def test_an_answer_that_asks_back_falls_back(scripted):
-    bot, _ = scripted("바트울지 장관과 MOU를 체결했나요.")
-    a = bot.ask("김철연 KT 스튜디오지니 대표는 몽골의 어느 부처와 MOU를 체결했나요?")
-    assert a.mode == "extractive" and "자연환경관광부" in a.text
-    assert a.meta["fallback"] == "the LLM answered with a question"
+def test_a_reply_in_other_spacing_or_with_a_final_stop_snaps_to_the_evidence():
+    evidence = "이번 사업계약 체결에는 BC카드 최원석 사장과 몽골 중앙은행 총재가 참석했다."
+    assert snap("BC카드  최원석 사장입니다.", evidence) == "BC카드 최원석 사장"
+    assert snap("최원석사장", evidence) == ""  # words run together are other words
+    assert snap("", evidence) == ""
 
 
 def test_when_the_llm_declines_the_decision_stands_and_the_evidence_answers(scripted):
@@ -177,7 +175,7 @@ def test_when_the_llm_declines_the_decision_stands_and_the_evidence_answers(scri
     assert isinstance(a, Answer)
     # Whether the article answers is the fitted decision's call, not the model's mood.
     assert (a.found, a.mode, a.meta["llm_declined"]) == (True, "extractive", True)
-    assert "70%" in a.text and a.meta["fallback"] == "the LLM found no answer in the evidence"
+    assert "70%" in a.text and a.meta["fallback"] == "the LLM pointed at nothing"
     assert not any(DECLINE in p for p in pieces[:-1] if isinstance(p, str))  # never shown to the user
 
 
@@ -187,129 +185,68 @@ def test_questions_the_core_refuses_never_reach_the_llm(scripted):
     assert a.mode == "refusal" and chat.prompts == []
 
 
-@pytest.fixture
-def near_misses(decision_model: dict[str, Model | None]):
-    """Have this test's chatbots decline every question by its probability, as a near
-    miss (``floor=0``) or not (``floor`` above the threshold)."""
-
-    def use(floor: float) -> None:
-        decision_model["model"] = dataclasses.replace(shipped_model(), threshold=1.01, rescue_floor=floor)
-
-    return use
-
-
 BC_CARD_Q = "N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?"
 
 
-def test_a_near_miss_is_answered_when_the_llms_answer_passes_every_check(scripted, near_misses):
-    near_misses(0.0)
-    bot, _ = scripted("최원석 사장입니다.")
+def test_a_question_declined_by_its_probability_never_reaches_the_llm(scripted, decision_model):
+    decision_model["model"] = dataclasses.replace(shipped_model(), threshold=1.01)
+    bot, chat = scripted("최원석")
     a = bot.ask(BC_CARD_Q)
-    assert (a.found, a.mode, a.text, a.meta["rescued"]) == (True, "llm", "최원석 사장입니다.", True)
-    assert "near miss answered" in a.meta["reason"]
-    assert a.sources and "최원석" in a.sources[0].evidence
-
-
-def test_a_near_miss_stays_declined_when_the_llms_answer_fails_a_check(scripted, near_misses):
-    near_misses(0.0)
-    bot, _ = scripted("BC카드 사장은 김민수입니다.")
-    a = bot.ask(BC_CARD_Q)
-    assert (a.found, a.mode, a.meta["rescued"]) == (False, "refusal", False)
-    assert "김민수" in a.meta["fallback"] and a.meta["llm_text"] == "BC카드 사장은 김민수입니다."
-
-
-def test_a_near_miss_is_not_answered_with_the_evidence_said_again(scripted, near_misses):
-    near_misses(0.0)
-    copied = "이번 사업계약 체결에는 BC카드 최원석 사장과 몽골 중앙은행 락바수랭 뱌드란 총재가 참석했다."
-    bot, _ = scripted(copied)
-    a = bot.ask(BC_CARD_Q)
-    assert (a.found, a.mode, a.meta["rescued"]) == (False, "refusal", False)
-    assert "short answer" in a.meta["fallback"]
-
-
-@pytest.mark.parametrize(
-    ("answer", "problem"),
-    [
-        ("비용 문제입니다.", ""),
-        ("SMR에는 비용 문제.", "only the question says: SMR"),  # SMR is the question's word
-        ("노현정 선임연구위원은 모든 해법의 바탕에는 결국 비용 문제가 있다고 말했다.", "short answer"),
-    ],
-)
-def test_what_a_near_misss_answer_must_take_from_the_evidence(answer, problem):
-    evidence = ['노현정 선임연구위원은 "모든 해법의 바탕에는 결국 비용 문제가 있다"며 합의를 강조했다.']
-    found = near_miss_problem(answer, evidence)
-    assert (problem in found) if problem else found == ""
-
-
-def test_a_decline_below_the_rescue_floor_never_reaches_the_llm(scripted, near_misses):
-    near_misses(1.01)
-    bot, chat = scripted()
-    assert bot.ask(BC_CARD_Q).mode == "refusal" and chat.prompts == []
-
-
-def test_the_extractive_answerer_never_answers_a_near_miss(settings, near_misses, decision_model):
-    near_misses(0.0)
-    bot = Chatbot(settings=settings.with_(answerer="extractive"), model=decision_model["model"])
-    assert bot.ask(BC_CARD_Q).mode == "refusal"
+    assert (a.found, a.mode) == (False, "refusal") and chat.prompts == []
 
 
 def test_an_elliptical_follow_up_shows_the_previous_question(scripted):
-    bot, chat = scripted("구리는 세계 2위입니다.", "구리는 세계 2위입니다.")
+    bot, chat = scripted("2조 원", "2위")
     bot.ask("몽골은 희토류를 얼마나 보유하고 있나요?")
     a = bot.ask("구리는요?")
     assert "Previous question: 몽골은 희토류를 얼마나 보유하고 있나요?" in human_text(chat.prompts[-1])
-    assert a.mode == "llm" and a.meta["followup"]
+    assert a.mode == "llm" and a.meta["followup"] and a.text.startswith("2위")
 
 
-def test_a_full_follow_up_is_asked_alone_and_may_name_a_latin_name(scripted):
-    bot, chat = scripted("최원석 사장입니다.", "T-Card")
-    bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
+def test_a_full_follow_up_is_asked_alone(scripted):
+    bot, chat = scripted("최원석", "티카드(T-Card)")
+    bot.ask(BC_CARD_Q)
     a = bot.ask("그 계약으로 한국에서 이용할 수 있게 되는 몽골 카드는 무엇인가요?")
     assert a.meta["followup"] and "Previous question" not in human_text(chat.prompts[-1])
-    # Latin, copied from the evidence's gloss: shown with the article's Korean term
-    assert (a.mode, a.text) == ("llm", "티카드(T-Card)")
+    assert (a.mode, a.text.split("\n")[0]) == ("llm", "티카드(T-Card)")
 
 
-def test_a_bare_value_is_in_no_language_so_in_any(scripted):
-    bot, _ = scripted("70%")
-    a = bot.ask("What share of Mongolians use the T-Card?")
-    assert (a.mode, a.text) == ("llm", "70%")
-
-
-def test_an_english_answer_may_keep_the_articles_term_in_parentheses(scripted):
-    bot, _ = scripted("CTO (최고기술경영자)")
-    a = bot.ask("What position was KT's CEO Koo Hyun-mo appointed to by Mongolia?")
-    assert (a.mode, a.text) == ("llm", "CTO (최고기술경영자)")
+def test_an_english_answer_names_the_person_in_english_with_the_articles_hangul(scripted):
+    bot, _ = scripted("최원석 | Choe Wonsuk")
+    a = bot.ask("Who is BC Card's president?")
+    first, _, rest = a.text.partition("\n\n")
+    # A name before a title is spelled by rule, not as the model spelled it.
+    assert (a.mode, first) == ("llm", "Choi Won-seok (최원석)")  # the rule's spelling
+    assert rest.startswith("The article says:") and "최원석 사장" in rest
 
 
 @pytest.mark.parametrize(
-    ("text", "language"),
+    ("gloss", "problem"),
     [
-        ("CTO (최고기술경영자, CTO).", "en"),
-        ("the Ministry of Environment and Tourism (자연환경관광부)", "en"),
-        ("티카드(T-Card)", "ko"),
-        ("KT는 CTO로 위촉됐다", "ko"),
-        ("(서울) 기자", "ko"),
-        ("70%", None),
+        ("about 70%", ""),
+        ("about 80%", "numbers"),
+        ("약 70%", "no English"),
+        ("", "no English"),
     ],
 )
-def test_the_language_an_answer_is_written_in(text, language):
-    assert qa.write.review.written_language(text) == language
+def test_what_an_english_rendering_must_keep(gloss, problem):
+    found = gloss_problem(gloss, "약 70%", None)
+    assert (problem in found) if problem else found == ""
 
 
-def test_an_answer_cut_at_the_token_limit_falls_back(scripted):
-    bot, _ = scripted("티카드는 몽골 국민의 약 70%가", finish="length")
-    a = bot.ask(TCARD_Q)
-    assert a.mode == "extractive" and "token limit" in a.meta["fallback"]
+def test_an_english_rendering_far_from_the_span_is_left_out(scripted):
+    bot, _ = scripted("약 70% | about 80%")
+    a = bot.ask("What share of Mongolians use the T-Card?")
+    assert a.mode == "llm" and a.text.startswith("약 70%\n\n") and "80%" not in a.text
+    assert "numbers" in a.meta["gloss_dropped"]
 
 
-def test_streaming_yields_the_llms_pieces_then_the_answer(scripted):
-    bot, _ = scripted("티카드는 몽골 국민의 약 70%가 사용합니다.")
+def test_the_answer_comes_as_one_piece_once_checked(scripted):
+    bot, _ = scripted("약 70%")
     pieces = list(bot.stream(TCARD_Q))
     texts, answer = pieces[:-1], pieces[-1]
-    assert isinstance(answer, Answer) and all(isinstance(p, str) for p in texts)
-    assert len(texts) == 6 and "".join(texts) == answer.text  # type: ignore[arg-type]
-    assert {"first_piece", "write", "total"} <= set(answer.timings)
+    assert isinstance(answer, Answer) and texts == [answer.text]
+    assert {"write", "total"} <= set(answer.timings)
 
 
 def test_a_failing_llm_raises_when_asked_for_and_falls_back_under_auto(scripted):
@@ -325,10 +262,10 @@ def test_auto_without_a_reachable_server_uses_the_extractive_writer(settings):
     dead = f"http://127.0.0.1:{free_port()}/v1"
     fallback = ExtractiveWriter(Chatbot(settings=settings.with_(answerer="extractive")).index)
     auto = choose(settings.with_(answerer="auto", llm_base_url=dead, llm_timeout=5))
-    writer, why = llm_writer(auto, fallback)
+    writer, why = pointing_writer(auto, fallback)
     assert writer is None and "failed" in why
     with pytest.raises(ModelError, match="failed"):
-        llm_writer(choose(settings.with_(answerer="llm", llm_base_url=dead, llm_timeout=5)), fallback)
+        pointing_writer(choose(settings.with_(answerer="llm", llm_base_url=dead, llm_timeout=5)), fallback)
 
 
 # --- the real bundled model ------------------------------------------------------
@@ -345,37 +282,17 @@ def llm_bot(settings: Settings, real_llm: Path):
 def test_korean_question_korean_answer(llm_bot):
     a = llm_bot().ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
     assert (a.found, a.mode, a.language) == (True, "llm", "ko"), a.meta
-    assert "최원석" in a.text and not re.search(r"[A-Za-z]{3}", a.text)
-    assert a.meta["prompt_tokens"] > 100
+    assert "최원석" in a.meta["span"] and a.text.startswith(a.meta["span"])
+    assert a.meta["prompt_tokens"] > 50
     # The fixed instructions and examples were evaluated once and are reused.
-    assert 300 < a.meta["prompt_tokens_cached"] < a.meta["prompt_tokens"]
+    assert 150 < a.meta["prompt_tokens_cached"] < a.meta["prompt_tokens"]
 
 
 def test_english_question_english_answer(llm_bot):
     a = llm_bot().ask("Who is BC Card's president?")
-    assert a.found, a.meta
-    assert a.mode == "llm", a.meta
-    assert re.search(r"Cho[ie]\s*Won-?seok|최원석", a.text, re.IGNORECASE)
-    assert re.search(r"[A-Za-z]{3}", a.text) and "The article says" not in a.text
-
-
-def test_the_real_llm_answers_a_near_miss_with_a_checked_answer(
-    settings, real_llm, near_misses, decision_model
-):
-    near_misses(0.0)
-    bot = Chatbot(settings=settings.with_(answerer="llm"), model=decision_model["model"])
-    a = bot.ask(BC_CARD_Q)
-    assert (a.found, a.mode, a.meta["rescued"]) == (True, "llm", True), a.meta
-    assert "최원석" in a.text
-
-
-def test_real_streaming_comes_in_pieces(llm_bot):
-    pieces = list(llm_bot().stream("KT-몽골 전략적 협력 체결 행사는 어디에서 열렸나요?"))
-    answer = pieces[-1]
-    assert isinstance(answer, Answer) and answer.mode == "llm", answer
-    assert len(pieces) >= 4
-    assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == answer.text
-    assert "울란바토르" in answer.text
+    assert (a.found, a.mode) == (True, "llm"), a.meta
+    # the model's own spelling ("Lee Won-seok" here once) gives way to the rule's
+    assert re.match(r"Choi Won-seok \(최원석( 사장)?\)\n", a.text), a.text
 
 
 def test_concurrent_questions_queue_for_the_model(llm_bot):
@@ -447,20 +364,17 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
     pieces = list(bot.stream(TCARD_Q))
     a = pieces[-1]
     assert isinstance(a, Answer)
-    assert a.mode == "llm" and "70%" in a.text, a.meta
+    assert a.mode == "llm" and "70%" in a.meta["span"], a.meta
     assert a.meta["llm"] == f"openai:qwen@{llama_server}"
-    assert len(pieces) >= 3  # streamed over server-sent events
 
 
 def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
     from qa.backends.llamacpp import LlamaCppChat
-    from qa.write.prompt import PROMPT, render
+    from qa.write.point import PROMPT, render
 
     chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_dir=str(tmp_path))
     question = {
-        "request": render(
-            ["티카드는 몽골 국민 약 70%가 사용하는 결제 수단이다."], "몇 퍼센트가 쓰나요?", "ko"
-        )
+        "request": render("티카드는 몽골 국민 약 70%가 사용하는 결제 수단이다.", "몇 퍼센트가 쓰나요?")
     }
     chat.warm(PROMPT.format_messages(request="x"))
     (state,) = tmp_path.glob("*.state")
@@ -480,9 +394,9 @@ HIRING = ["한빛전자는 내년 상반기에 신입사원 300명을 채용할 
 
 
 def ask_chat(chat: BaseChatModel, evidence: list[str], question: str) -> AIMessage:
-    from qa.write.prompt import PROMPT, render
+    from qa.write.point import PROMPT, render
 
-    return (PROMPT | chat).invoke({"request": render(evidence, question, "ko")})
+    return (PROMPT | chat).invoke({"request": render(" ".join(evidence), question)})
 
 
 def new_tokens(reply: AIMessage) -> int:
@@ -521,18 +435,3 @@ def test_prompt_states_stay_within_their_memory(real_llm):
     # The market state made room for the bridge one, so its evidence is read again.
     assert new_tokens(ask_chat(chat, market, "무슨 요일에 여나요?")) > 30
     assert len(states) == 1
-
-
-def test_a_korean_name_left_in_hangul_is_romanised_in_an_english_answer(scripted):
-    bot, _ = scripted("최원석 (최원석).")
-    a = bot.ask("Who is BC Card's president?")
-    assert (a.mode, a.text) == ("llm", "Choi Won-seok (최원석).")
-    assert a.meta["llm_text"] == "최원석 (최원석)."
-
-
-def test_only_names_before_a_title_in_the_evidence_are_romanised():
-    evidence = ["BC카드 최원석 사장과 구현모 KT 대표가 강원도에서 만났다."]
-    text = "최원석 met 구현모 (구현모) in 강원도; Choi Won-seok (최원석) said so."
-    assert romanize_names(text, evidence) == (
-        "Choi Won-seok (최원석) met Koo Hyeon-mo (구현모) in 강원도; Choi Won-seok (최원석) said so."
-    )

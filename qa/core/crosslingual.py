@@ -182,7 +182,7 @@ class Signals:
     unmatched_person: bool  # a Korean-style full name of the question is nowhere in the article
 
 
-def _question_numbers(question: str) -> set[float]:
+def english_numbers(question: str) -> set[float]:
     """The numbers of an English question, a month name read as its number ("September" -> 9)."""
     out = {n.value for n in read_numbers(question)}
     low = question.lower()
@@ -210,7 +210,7 @@ def sentence_signals(
         if asked
         else np.zeros(len(sentences))
     )
-    wanted = _question_numbers(question)
+    wanted = english_numbers(question)
     numbers = np.zeros(len(sentences))
     if wanted:
         for i, t in enumerate(sentences):

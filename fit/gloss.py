@@ -1,0 +1,104 @@
+"""How far an English rendering may stray from the Korean span it renders (``GLOSS_MIN``).
+
+    python -m fit.gloss fit/data [--limit N]     # the real LLM over English questions of the training titles
+
+For an English question, ``qa.write.point`` shows the LLM's English rendering of
+the span it pointed at, the span in parentheses. A 1.5B model renders names
+freely ("천국의 계단" as "The Grand Canyon"), so a rendering is shown only when
+its e5 similarity to the span reaches ``GLOSS_MIN``. This asks the English
+questions of ``para.jsonl`` (joined to ``cases.jsonl`` by ``qid``) with the
+bundled LLM and keeps, for every span that holds the gold Korean answer, the
+rendering, its similarity, and whether it holds one of the question's gold
+English answers (``answer_en``). It prints the share of right and wrong
+renderings kept at each threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+
+def _norm(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
+    from fit.features import _read, asked
+    from qa import Chatbot, Settings
+    from qa.write.point import GLOSS, embedder_similarity, snap
+
+    by_article: dict[str, list[dict]] = defaultdict(list)
+    for _, c in asked(_read(data / "cases.jsonl"), _read(data / "para.jsonl"), ("en",)):
+        if not c["unanswerable"] and c["answer_en"]:
+            by_article[c["article"]].append(c)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(index_dir=Path(tmp), answerer="llm")
+        for n, (name, group) in enumerate(sorted(by_article.items())):
+            if limit is not None and n >= limit:
+                break
+            bot = Chatbot(data / "articles" / f"{name}.txt", settings=settings)
+            similarity = embedder_similarity(bot.pipeline.retriever.embeddings)
+            for c in group:
+                a = Chatbot(data / "articles" / f"{name}.txt", settings=settings).ask(c["question"])
+                reply = a.meta.get("llm_text", "")
+                copied, _, gloss = reply.partition(GLOSS.strip())
+                span = snap(copied, a.text)
+                gloss = gloss.strip().rstrip(".")
+                if not (span and gloss and _norm(c["answer"]) in _norm(span)):
+                    continue
+                right = any(_norm(e) in _norm(gloss) or _norm(gloss) in _norm(e) for e in c["answer_en"])
+                row = {
+                    "id": c["id"],
+                    "span": span,
+                    "gloss": gloss,
+                    "answer_en": c["answer_en"],
+                    "right": right,
+                    "similarity": round(similarity(gloss, span), 4),
+                }
+                rows.append(row)
+                with out.open("a", encoding="utf-8") as f:  # kept as it comes: the run is long
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            print(f"{n + 1:3d} {name}: {len(rows)} renderings so far", file=sys.stderr, flush=True)
+    return rows
+
+
+def report(rows: list[dict]) -> None:
+    from qa.write.point import gloss_problem
+
+    right = np.array([r["right"] for r in rows])
+    sim = np.array([r["similarity"] for r in rows])
+    # the other checks first: English, and the span's numbers
+    passes = np.array([not gloss_problem(r["gloss"], r["span"], None) for r in rows])
+    print(f"{len(rows)} renderings of spans holding the answer; {right.sum()} hold a gold English answer")
+    print(f"  {(~passes).sum()} fail the other checks ({(~passes & ~right).sum()} of them wrong)")
+    for t in np.arange(0.80, 0.93, 0.01):
+        keep = (sim >= t) & passes
+        print(
+            f"  threshold {t:.2f}: right kept {keep[right].sum()}/{right.sum()}, "
+            f"wrong kept {keep[~right].sum()}/{(~right).sum()}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--limit", type=int, help="only the first N articles")
+    ap.add_argument("--report", action="store_true", help="only report on DATA/gloss.jsonl")
+    args = ap.parse_args()
+    path = args.data / "gloss.jsonl"
+    if not args.report:
+        path.unlink(missing_ok=True)
+        collect(args.data, args.limit, path)
+    report([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""The LLM points at the answer; the article supplies it.
+
+The fitted decision (``qa.core.decide``) has already chosen the evidence
+sentence. The LLM is asked only which words of it answer the question (and, for
+an English question, how to say them in English). Its reply is kept only when
+it is a span of the evidence, copied exactly: that span, led by nothing the
+model made up, is shown first, and the evidence sentence follows it, so the
+answer's fact is always the article's own words. When the reply is not such a
+span (the model rephrased, copied the whole sentence, pointed at the question's
+own words or at no value of the kind asked for), the answer is the evidence
+alone, as in extractive mode: the LLM can make an answer shorter to read, never
+different.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.prompts import ChatPromptTemplate
+
+from index import korean
+from qa.backends.chat import Choice, Warms
+from qa.core.crosslingual import english_numbers
+from qa.core.decide import Decision
+from qa.errors import ModelError, WorkerError
+from qa.lang import kinds, romanize
+from qa.lang.lexicon import HANGUL, PERSON_TITLES
+from qa.lang.numbers import read as read_numbers
+from qa.write.base import Draft
+from qa.write.extractive import ExtractiveWriter
+
+log = logging.getLogger(__name__)
+
+#: What the LLM replies when the evidence does not answer the question.
+DECLINE = "NOT_IN_EVIDENCE"
+#: Between the copied Korean words and their English rendering.
+GLOSS = " | "
+
+INSTRUCTIONS = f"""\
+You point at the answer to a question in evidence from a news article.
+Reply with the words of the Evidence that answer the Question, copied exactly, and nothing else: \
+the shortest phrase that fully answers it.
+For a question in English, reply with the copied words, then "{GLOSS.strip()}", then the same words \
+in English.
+If the Evidence does not answer the Question, reply exactly {DECLINE}"""
+
+
+def render(evidence: str, question: str, previous: str = "") -> str:
+    """The variable part of the prompt: the evidence, an elliptical follow-up's previous
+    question, the question."""
+    lines = [f"Evidence: {' '.join(evidence.split())}"]
+    if previous:
+        lines.append(f"Previous question: {previous}")
+    lines.append(f"Question: {question}")
+    return "\n".join(lines)
+
+
+# Worked examples about an invented event: a 1.5B model follows a shown reply far
+# better than a described one.
+_EVENT = (
+    "이날 행사에는 김도현 한빛전자 대표, 이수진 한빛시 경제국장, 정민호 한빛대 총장 등 300여명이 참석했다."
+)
+EXAMPLES = [
+    (render(_EVENT, "한빛시 경제국장은 누구야?"), "이수진"),
+    (render(_EVENT, "How many people attended?"), f"300여명{GLOSS}about 300 people"),
+    (render(_EVENT, "한빛대는요?", previous="한빛시 경제국장은 누구야?"), "정민호 한빛대 총장"),
+    (render(_EVENT, "Who is the CEO of Hanbit Electronics?"), f"김도현{GLOSS}Kim Do-hyun"),
+]
+
+PROMPT = ChatPromptTemplate.from_messages(
+    [("system", INSTRUCTIONS)]
+    + [m for user, ai in EXAMPLES for m in (("human", user), ("ai", ai))]
+    + [("human", "{request}")]
+)
+
+#: Longest share of the evidence a span may take up: a longer one points at nothing.
+MAX_SHARE = 0.6
+#: What a model adds after a copied phrase: a final stop, a copula, quotes.
+_TRAILING = re.compile(r"(?:\s*(?:입니다|이에요|예요|이다|요)?[.。!\"'“”‘’]*)$")
+_HANGUL = re.compile(f"[{HANGUL}]")
+
+
+def request(decision: Decision, evidence: str) -> str:
+    q = decision.ranked.query
+    return render(evidence, q.question, q.context if q.elliptical else "")
+
+
+def snap(reply: str, evidence: str) -> str:
+    """The span of ``evidence`` that ``reply`` copies (spaces may differ), or ''."""
+    words = reply.split()
+    if not words:
+        return ""
+    for candidate in (" ".join(words), _TRAILING.sub("", " ".join(words))):
+        if not candidate:
+            continue
+        pattern = r"\s*".join(re.escape(w) for w in candidate.split())
+        if m := re.search(pattern, evidence):
+            return m.group(0)
+    return ""
+
+
+def span_problem(span: str, evidence: str, question: str, previous: str, expects: str | None) -> str:
+    """Why ``span`` does not point at an answer ('' when it does)."""
+    if len(span) > MAX_SHARE * len(" ".join(evidence.split())):
+        return "the LLM copied the evidence, not a phrase of it"
+    if expects in kinds.VALUES and not kinds.holds(expects, span):
+        return f"asks for {kinds.named(expects)}; the LLM's span holds none"
+    said = {t.form for t in korean.terms(f"{question} {previous}")}
+    own = {t.form for t in korean.terms(span)}
+    if own <= said:
+        return "the LLM pointed at the question's own words"
+    return ""
+
+
+#: Lowest e5 similarity of an English rendering to the Korean span it renders. A 1.5B
+#: model renders names freely ("천국의 계단" as "The Grand Canyon"). ``fit/gloss.py``, on
+#: the English questions of 35 training titles: of the 26 renderings of spans holding the
+#: answer, 13 right, the other checks drop 4 wrong ones, and from 0.86 to 0.88 no wrong one
+#: is kept while 11 to 10 of the right ones are (fit/data/gloss.jsonl).
+GLOSS_MIN = 0.87
+
+
+def gloss_problem(gloss: str, span: str, similarity: Callable[[str, str], float] | None) -> str:
+    """Why an English rendering of ``span`` may not be shown ('' when it may): it must be
+    English, write the same numbers, and mean what the span means to the embedder."""
+    if not gloss or _HANGUL.search(gloss) or not re.search("[A-Za-z]{2}", gloss):
+        return "no English rendering"
+    if english_numbers(gloss) != {n.value for n in read_numbers(span)}:
+        return "the English rendering's numbers are not the evidence's"
+    if similarity is not None and (sim := similarity(gloss, span)) < GLOSS_MIN:
+        return f"the English rendering is too far from the evidence's words (e5 {sim:.2f})"
+    return ""
+
+
+def person_gloss(span: str, evidence: str) -> str:
+    """A Korean person's name as English writes it ("최원석" or "최원석 사장" -> "Choi
+    Won-seok"), when the span is a name that the evidence writes before a title, with
+    that title or without; else ''. The rule spells a name more reliably than a small
+    model does."""
+    titles = "|".join(PERSON_TITLES)
+    m = re.fullmatch(rf"([{HANGUL}]{{3}})(?:\s*(?:{titles}))?", span.strip())
+    if not m:
+        return ""
+    name = m.group(1)
+    latin = romanize.person_name(name)
+    if latin and re.search(rf"{re.escape(name)}\s*(?:\S+\s+)?(?:{titles})", evidence):
+        return latin
+    return ""
+
+
+def embedder_similarity(embeddings: Embeddings) -> Callable[[str, str], float]:
+    """The cosine of two texts' passage vectors (e5 normalises them)."""
+
+    def similarity(a: str, b: str) -> float:
+        va, vb = (np.asarray(v, dtype=np.float32) for v in embeddings.embed_documents([a, b]))
+        return float(va @ vb / ((np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0))
+
+    return similarity
+
+
+class PointingWriter:
+    """A :class:`~qa.write.base.Writer` whose LLM points into the evidence (see the module).
+
+    ``mode="llm"`` when the LLM's span was kept; otherwise the extractive answer,
+    with the reason in ``meta["fallback"]``. The decision is never the LLM's: a
+    near miss stays declined.
+    """
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        fallback: ExtractiveWriter,
+        *,
+        similarity: Callable[[str, str], float] | None = None,
+        label: str = "",
+        strict: bool = True,
+    ) -> None:
+        self.model = model
+        self.similarity = similarity
+        self.fallback = fallback
+        self.label = label or model.get_name()
+        self.strict = strict
+        self.chain = PROMPT | model.bind(stop=["\n"])
+
+    def warm(self) -> None:
+        """Load the model and evaluate the fixed prompt once, so the first question pays for neither."""
+        warm_up = {"request": render("", "ok?")}
+        try:
+            if isinstance(self.model, Warms):
+                self.model.warm(PROMPT.format_messages(**warm_up))
+            else:  # a server: one token, which also shows that it answers
+                (PROMPT | self.model.bind(extra_body={"max_tokens": 1})).invoke(warm_up)
+        except ModelError:
+            raise
+        except Exception as e:  # the server is down, the model is broken...
+            raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
+
+    def stream(self, decision: Decision) -> Iterator[str | Draft]:
+        """The :class:`Draft` (nothing is streamed: a span is a few tokens, and it is
+        shown only once it is known to be the evidence's)."""
+        yield self.write(decision)
+
+    def write(self, decision: Decision) -> Draft:
+        ranked = decision.ranked
+        sentences = [ranked.evidence[0].sentence]
+        if ranked.neighbour is not None:
+            sentences = sorted([*sentences, ranked.neighbour.sentence], key=lambda s: s.start)
+        evidence = " ".join(" ".join(s.text.split()) for s in sentences)
+        usage: dict[str, Any] = {}
+        try:
+            reply = self.chain.invoke({"request": request(decision, evidence)})
+        except WorkerError as e:  # a crash or a hang: this answer only, in every mode
+            return self._fallback(decision, str(e), "", usage)
+        except Exception as e:
+            if self.strict:
+                raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
+            return self._fallback(decision, f"LLM error: {_describe(e)}", "", usage)
+        usage = dict(reply.usage_metadata or {})
+        text = reply.text.strip()
+        if not text or DECLINE in text:
+            why = "the LLM pointed at nothing"
+            return self._fallback(decision, why, text, usage, llm_declined=bool(text))
+        q = ranked.query
+        copied, _, gloss = text.partition(GLOSS.strip())
+        span = snap(copied, evidence)
+        if not span:
+            return self._fallback(decision, "the LLM's reply is not the evidence's words", text, usage)
+        previous = q.context if q.followup else ""
+        if why := span_problem(span, evidence, q.question, previous, q.expects):
+            return self._fallback(decision, why, text, usage)
+        shown, extra = span, {}
+        if q.language != "ko":
+            gloss = gloss.strip().rstrip(".")
+            if name := person_gloss(span, evidence):
+                shown = f"{name} ({span})"
+            elif why := gloss_problem(gloss, span, self.similarity):
+                extra["gloss_dropped"] = why
+            else:
+                shown = f"{gloss} ({span})"
+        body = self.fallback.text(decision)
+        meta = self._meta(text, usage, span=span, **extra)
+        return Draft(f"{shown}\n\n{body}", found=True, mode="llm", meta=meta)
+
+    def _fallback(
+        self, decision: Decision, why: str, text: str, usage: dict[str, Any], **extra: Any
+    ) -> Draft:
+        draft = self.fallback.draft(decision)
+        return dataclasses.replace(draft, meta=self._meta(text, usage, fallback=why, **extra))
+
+    def _meta(self, text: str, usage: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        meta = {"llm": self.label, "llm_text": text, **extra}
+        if usage.get("input_tokens"):
+            meta["prompt_tokens"] = usage["input_tokens"]
+            meta["completion_tokens"] = usage.get("output_tokens")
+            cached = (usage.get("input_token_details") or {}).get("cache_read")
+            if cached is not None:
+                meta["prompt_tokens_cached"] = cached
+        return meta
+
+
+def pointing_writer(
+    choice: Choice, fallback: ExtractiveWriter, embeddings: Embeddings | None = None
+) -> tuple[PointingWriter | None, str]:
+    """The pointing writer for the chosen chat model, warmed, or ``None`` with the reason.
+
+    A strict choice (``answerer="llm"``) raises :class:`ModelError` when the model
+    cannot be used; ``auto`` falls back to the extractive writer.
+    """
+    if choice.model is None:
+        return None, choice.why_not
+    try:
+        similarity = embedder_similarity(embeddings) if embeddings is not None else None
+        writer = PointingWriter(
+            choice.model, fallback, similarity=similarity, label=choice.label, strict=choice.strict
+        )
+        writer.warm()
+    except ModelError as e:
+        if choice.strict:
+            raise
+        log.warning("answering without the LLM: %s", e)
+        return None, str(e)
+    return writer, ""
+
+
+def _describe(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}".strip().rstrip(":")
