@@ -8,6 +8,7 @@ server on 127.0.0.1.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from qa import Answer, Chatbot, ModelError, Settings
+from qa import Answer, Chatbot, ModelError, Settings, bundled_article
 from qa.backends.chat import choose
 from qa.core.model import Model, shipped_model
 from qa.write.extractive import ExtractiveWriter
@@ -225,6 +226,7 @@ def test_an_english_answer_names_the_person_in_english_with_the_articles_hangul(
     [
         ("about 70%", ""),
         ("about 80%", "numbers"),
+        ("about 70 percent", ""),
         ("약 70%", "no English"),
         ("", "no English"),
     ],
@@ -234,10 +236,19 @@ def test_what_an_english_rendering_must_keep(gloss, problem):
     assert (problem in found) if problem else found == ""
 
 
+@pytest.mark.parametrize(
+    ("gloss", "problem"),
+    [("COO Margaret Collins", ""), ("CEO Martin Collins", "drops the evidence's COO"), ("chief", "COO")],
+)
+def test_an_english_rendering_keeps_the_articles_latin_words(gloss, problem):
+    found = gloss_problem(gloss, "마거릿 콜린스 최고운영책임자(COO)", None)
+    assert (problem in found) if problem else found == ""
+
+
 def test_an_english_rendering_far_from_the_span_is_left_out(scripted):
     bot, _ = scripted("약 70% | about 80%")
     a = bot.ask("What share of Mongolians use the T-Card?")
-    assert a.mode == "llm" and a.text.startswith("약 70%\n\n") and "80%" not in a.text
+    assert a.mode == "llm" and a.text.startswith("In the article's words: 약 70%\n\n") and "80%" not in a.text
     assert "numbers" in a.meta["gloss_dropped"]
 
 
@@ -309,6 +320,57 @@ def test_concurrent_questions_queue_for_the_model(llm_bot):
         t.join(timeout=300)
     for q, fact in questions.items():
         assert answers[q].mode == "llm" and fact in answers[q].text, answers[q]
+
+
+def english(text: str) -> bool:
+    """Is ``text`` framed in English: its first line, without what it quotes of the
+    article (in parentheses, in quotes, after a colon), something and no Hangul? A bare
+    value ("14:00 (14시 00분)") is in no language, so in any."""
+    frame = text.split("\n")[0]
+    while frame != (inner := re.sub(r"\([^()]*\)", " ", frame)):  # "(최고운영책임자(COO))"
+        frame = inner
+    frame = re.sub(r"\"[^\"]*\"|: .*", " ", frame)
+    return bool(frame.strip()) and not re.search("[\uac00-\ud7a3]", frame)
+
+
+@pytest.mark.parametrize(
+    ("text", "framed"),
+    [
+        ("Choi Won-seok (최원석 사장)\n\nThe article says: ...", True),
+        ("In the article's words: 천국의 계단\n\n...", True),
+        ('The article says: "티카드는 ..."', True),
+        ("The article does not say.", True),
+        ("천국의 계단\n\nThe article says: ...", False),
+        ("티카드는 몽골 국민 약 70%가 사용", False),
+        ("14:00 (14시 00분)\n\nThe article says: ...", True),
+        ('"티카드"', False),
+        ("Margaret Collins (마거릿 콜린스 최고운영책임자(COO))", True),
+    ],
+)
+def test_what_an_english_frame_is(text, framed):
+    assert english(text) is framed
+
+
+def english_cases() -> list[tuple[Path, str]]:
+    """Every English question of the project's own sets (eval/), with its article."""
+    root = Path(__file__).resolve().parent.parent / "eval"
+    out = []
+    for path in sorted(root.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            if case.get("lang") == "en" and len(case["turns"]) == 1:
+                name = case.get("article", "shipped")
+                article = bundled_article() if name == "shipped" else root / "articles" / name
+                out.append((article, case["turns"][0]))
+    return out
+
+
+def test_every_english_question_of_our_sets_is_answered_in_english(settings, real_llm):
+    cases = english_cases()
+    assert len(cases) >= 15
+    for article, question in cases:
+        a = Chatbot(article, settings=settings.with_(answerer="llm")).ask(question)
+        assert a.language == "en" and english(a.text), (question, a.text)
 
 
 # --- an OpenAI-compatible server: llama.cpp's own, on 127.0.0.1 --------------------

@@ -134,6 +134,9 @@ def gloss_problem(gloss: str, span: str, similarity: Callable[[str, str], float]
         return "no English rendering"
     if english_numbers(gloss) != {n.value for n in read_numbers(span)}:
         return "the English rendering's numbers are not the evidence's"
+    # The article's own Latin words ("COO", "GWh") are their rendering: "CEO", "gigawatts" are not.
+    if missing := [w for w in re.findall(r"[A-Za-z][\w-]*", span) if w.lower() not in gloss.lower()]:
+        return f"the English rendering drops the evidence's {', '.join(missing)}"
     if similarity is not None and (sim := similarity(gloss, span)) < GLOSS_MIN:
         return f"the English rendering is too far from the evidence's words (e5 {sim:.2f})"
     return ""
@@ -236,7 +239,8 @@ class PointingWriter:
         if why := span_problem(span, evidence, q.question, previous, q.expects):
             return self._fallback(decision, why, text, usage)
         shown, extra = span, {}
-        if q.language != "ko":
+        if q.language != "ko":  # English: the rendering, else the article's words framed in English
+            shown = f"In the article's words: {span}"
             gloss = gloss.strip().rstrip(".")
             if name := person_gloss(span, evidence):
                 shown = f"{name} ({span})"
