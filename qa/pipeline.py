@@ -113,8 +113,8 @@ class Pipeline:
                 yield piece
         assert draft is not None
         timings = {**seconds, "write": time.perf_counter() - t_write, "total": time.perf_counter() - t0}
-        if first_piece is not None:
-            timings["first_piece"] = first_piece
+        # Nothing streamed: the reader's first piece is the whole text, yielded now.
+        timings["first_piece"] = first_piece if first_piece is not None else timings["total"]
         answer = self.answer(decision, draft, timings)
         if first_piece is None:  # nothing was streamed: the whole text is one piece
             yield answer.text
