@@ -53,21 +53,31 @@ def asked(cases: list[dict], para: list[dict], styles: tuple[str, ...]) -> list[
     return out
 
 
+def by_article(data: Path, styles: tuple[str, ...], limit: int | None = None) -> list[tuple[str, list]]:
+    """(article name, [(style, case)]) for the first ``limit`` articles in name order."""
+    para = _read(data / "para.jsonl") if set(styles) - {"orig"} else []
+    groups: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for style, c in asked(_read(data / "cases.jsonl"), para, styles):
+        groups[c["article"]].append((style, c))
+    return sorted(groups.items())[:limit]
+
+
+def gold_sentence(index, case: dict) -> int:
+    """The id of the sentence holding the answer's first character; -1 when unanswerable."""
+    if case["unanswerable"]:
+        return -1
+    return next(s.id for s in index.sentences if s.start <= case["start"] < s.end)
+
+
 def extract(data: Path, limit: int | None = None, styles: tuple[str, ...] = ("orig",)) -> list[dict]:
     from qa import Chatbot, Settings
     from qa.core.features import SentenceStats, candidates
     from qa.core.understand import understand
 
-    para = _read(data / "para.jsonl") if set(styles) - {"orig"} else []
-    by_article: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for style, c in asked(_read(data / "cases.jsonl"), para, styles):
-        by_article[c["article"]].append((style, c))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
-        for n, (name, group) in enumerate(sorted(by_article.items())):
-            if limit is not None and n >= limit:
-                break
+        for n, (name, group) in enumerate(by_article(data, styles, limit)):
             t0 = time.perf_counter()
             bot = Chatbot(data / "articles" / f"{name}.txt", settings=settings)
             pipe = bot.pipeline
@@ -76,9 +86,7 @@ def extract(data: Path, limit: int | None = None, styles: tuple[str, ...] = ("or
             for style, c in group:
                 found = pipe.retrieve(understand(c["question"], []))
                 cand = candidates(found.query, stats, found.vector, found.hits)
-                gold = -1
-                if not c["unanswerable"]:
-                    gold = next(s.id for s in index.sentences if s.start <= c["start"] < s.end)
+                gold = gold_sentence(index, c)
                 rows.append(
                     {
                         "id": c["id"],

@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -30,20 +29,15 @@ def _norm(s: str) -> str:
 
 
 def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
-    from fit.features import _read, asked
+    from fit.features import by_article
     from qa import Chatbot, Settings
     from qa.write.point import GLOSS, embedder_similarity, snap
 
-    by_article: dict[str, list[dict]] = defaultdict(list)
-    for _, c in asked(_read(data / "cases.jsonl"), _read(data / "para.jsonl"), ("en",)):
-        if not c["unanswerable"] and c["answer_en"]:
-            by_article[c["article"]].append(c)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="llm")
-        for n, (name, group) in enumerate(sorted(by_article.items())):
-            if limit is not None and n >= limit:
-                break
+        for n, (name, questions) in enumerate(by_article(data, ("en",), limit)):
+            group = [c for _, c in questions if not c["unanswerable"] and c["answer_en"]]
             bot = Chatbot(data / "articles" / f"{name}.txt", settings=settings)
             similarity = embedder_similarity(bot.pipeline.retriever.embeddings)
             for c in group:

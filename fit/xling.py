@@ -19,40 +19,31 @@ import pickle
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 
 def extract(data: Path, limit: int | None = None) -> list[dict]:
-    from fit.features import _read, asked
+    from fit.features import by_article, gold_sentence
     from qa import Chatbot, Settings
     from qa.core import crosslingual as xl
     from qa.core.understand import understand
 
-    para = _read(data / "para.jsonl")
-    by_article: dict[str, list[dict]] = defaultdict(list)
-    for _, c in asked(_read(data / "cases.jsonl"), para, ("en",)):
-        by_article[c["article"]].append(c)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
-        for n, (name, group) in enumerate(sorted(by_article.items())):
-            if limit is not None and n >= limit:
-                break
+        for n, (name, group) in enumerate(by_article(data, ("en",), limit)):
             t0 = time.perf_counter()
             pipe = Chatbot(data / "articles" / f"{name}.txt", settings=settings).pipeline
             index = pipe.index
             texts = [s.text for s in index.sentences]
-            for c in group:
+            for _, c in group:
                 found = pipe.retrieve(understand(c["question"], []))
                 emb = pipe.retriever.embeddings
                 sparse = emb.sparse_query(found.query.question)
                 sig = xl.sentence_signals(found, index, pipe._xling_index(), sparse)
-                gold = -1
-                if not c["unanswerable"]:
-                    gold = next(s.id for s in index.sentences if s.start <= c["start"] < s.end)
+                gold = gold_sentence(index, c)
                 rows.append(
                     {
                         "id": c["id"],
