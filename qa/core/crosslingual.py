@@ -34,12 +34,13 @@ from typing import Any
 import numpy as np
 
 from index.store import ArticleIndex
-from qa.core.model import sigmoid
+from qa.core.model import Model
 from qa.core.rank import Evidence, Ranked, unretrieved
 from qa.core.retrieve import Retrieved
 from qa.lang import kinds
 from qa.lang.lexicon import EN_NAME_WORDS, EN_STOPWORDS, EN_TITLES, MONTHS, WEEKDAYS
 from qa.lang.lexicon import HANGUL_RUN as _HANGUL_RUN
+from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
 from qa.lang.romanize import SURNAME_WORDS, fold, name_key, syllable_rr
 
@@ -182,14 +183,6 @@ class Signals:
     unmatched_person: bool  # a Korean-style full name of the question is nowhere in the article
 
 
-def english_numbers(question: str) -> set[float]:
-    """The numbers of an English question, a month name read as its number ("September" -> 9)."""
-    out = {n.value for n in read_numbers(question)}
-    low = question.lower()
-    out |= {float(i + 1) for i, m in enumerate(MONTHS) if re.search(rf"\b{m}\b", low)}
-    return out
-
-
 def sentence_signals(
     retrieved: Retrieved, index: ArticleIndex, xi: XlingIndex, query_sparse: np.ndarray
 ) -> Signals:
@@ -260,28 +253,13 @@ def decision_features(logits: np.ndarray, matrix: np.ndarray, unmatched_person: 
     return np.array([*row, float(unmatched_person)])
 
 
-@dataclass(frozen=True)
-class XlingModel:
-    """The cross-lingual ranker and decision, fitted by ``fit/xling.py`` on the English
-    questions of the training titles (``qa/data/xling.json``)."""
-
-    ranker: np.ndarray  # a weight per column of SIGNALS
-    ranker_bias: float
-    decision: np.ndarray  # a weight per DECISION_FEATURES
-    decision_bias: float
-    threshold: float
-
-    def rank(self, matrix: np.ndarray) -> np.ndarray:
-        return matrix @ self.ranker + self.ranker_bias
-
-    def p_answer(self, q: np.ndarray) -> float:
-        return sigmoid(float(q @ self.decision + self.decision_bias))
-
-
 @lru_cache(maxsize=1)
-def shipped_xling() -> XlingModel:
+def shipped_xling() -> Model:
+    """The cross-lingual ranker (a weight per column of SIGNALS) and decision (a weight per
+    DECISION_FEATURES), fitted by ``fit/xling.py`` on the English questions of the training
+    titles (``qa/data/xling.json``)."""
     raw = json.loads((resources.files("qa") / "data" / "xling.json").read_text(encoding="utf-8"))
-    return XlingModel(
+    return Model(
         ranker=np.array([raw["ranker"][k] for k in SIGNALS]),
         ranker_bias=float(raw["ranker"]["bias"]),
         decision=np.array([raw["decision"][k] for k in DECISION_FEATURES]),

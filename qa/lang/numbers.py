@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from qa.lang.lexicon import HANGUL, alternation
+from qa.lang.lexicon import HANGUL, MONTHS, alternation
 
 #: A number in digits ("70", "1,100", "3.5", "10km", "13.4GW", "2nd"), not the digits of a
 #: code: no letter (or letter and hyphen) before it, no lone capital after it ("N2N", "5G",
@@ -84,4 +84,13 @@ def read(text: str) -> list[Number]:
             MULTIPLIERS.get(ch, 1.0) for ch in m.group(2)
         )
         out.append(Number(m.group().strip(), value, value * scale))
+    return out
+
+
+def english_numbers(text: str) -> set[float]:
+    """The values of the numbers of English ``text``, a month name read as its number
+    ("September" -> 9), as a Korean date writes it ("9월")."""
+    out = {n.value for n in read(text)}
+    low = text.lower()
+    out |= {float(i + 1) for i, m in enumerate(MONTHS) if re.search(rf"\b{m}\b", low)}
     return out

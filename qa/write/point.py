@@ -27,11 +27,11 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from index import korean
 from qa.backends.chat import Choice, Warms
-from qa.core.crosslingual import english_numbers
 from qa.core.decide import Decision
 from qa.errors import ModelError, WorkerError
 from qa.lang import kinds, romanize
-from qa.lang.lexicon import HANGUL, PERSON_TITLES
+from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
+from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
 from qa.write.base import Draft
 from qa.write.extractive import ExtractiveWriter
@@ -84,7 +84,6 @@ PROMPT = ChatPromptTemplate.from_messages(
 MAX_SHARE = 0.6
 #: What a model adds after a copied phrase: a final stop, a copula, quotes.
 _TRAILING = re.compile(r"(?:\s*(?:입니다|이에요|예요|이다|요)?[.。!\"'“”‘’]*)$")
-_HANGUL = re.compile(f"[{HANGUL}]")
 
 
 def request(decision: Decision, evidence: str) -> str:
@@ -130,7 +129,7 @@ GLOSS_MIN = 0.87
 def gloss_problem(gloss: str, span: str, similarity: Callable[[str, str], float] | None) -> str:
     """Why an English rendering of ``span`` may not be shown ('' when it may): it must be
     English, write the same numbers, and mean what the span means to the embedder."""
-    if not gloss or _HANGUL.search(gloss) or not re.search("[A-Za-z]{2}", gloss):
+    if not gloss or HANGUL_RUN.search(gloss) or not re.search("[A-Za-z]{2}", gloss):
         return "no English rendering"
     if english_numbers(gloss) != {n.value for n in read_numbers(span)}:
         return "the English rendering's numbers are not the evidence's"
