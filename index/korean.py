@@ -147,7 +147,7 @@ _STOP = {
 }
 
 
-TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes:title-split:irregular-stems"
+TOKENIZER_ID = "kiwi-{version}:nomulti-notypo:noun-bigrams:codes:title-split-2:irregular-stems"
 
 
 def tokenizer_id() -> str:
@@ -289,9 +289,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return _mend_titles(text, spans)
 
 
-# "...선보였다.《퀴즈쇼》는 뮤지컬로": with no space after the full stop, Kiwi ends
+# "...선보였다.《퀴즈쇼》는 뮤지컬로" or "...데뷔했다. 《푸른 새벽》은 2007년": Kiwi ends
 # the sentence after the title, and the next one starts mid-word ("는 뮤지컬로").
-_TITLE_AFTER_STOP = re.compile(r"[.!?](?=[《<〈「『“\"'(\[][^.!?]*$)")
+_TITLE_AFTER_STOP = re.compile(r"[.!?]\s*(?=[《<〈「『“\"'(\[][^.!?]*$)")
 
 
 def _mend_titles(text: str, spans: list[Span]) -> list[Span]:
@@ -302,7 +302,7 @@ def _mend_titles(text: str, spans: list[Span]) -> list[Span]:
             continue
         m = _TITLE_AFTER_STOP.search(text, a.start, a.end)
         if m and m.end() < a.end:
-            spans[i], spans[i + 1] = Span(a.start, m.end()), Span(m.end(), b.end)
+            spans[i], spans[i + 1] = Span(a.start, m.start() + 1), Span(m.end(), b.end)
     return spans
 
 

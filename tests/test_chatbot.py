@@ -94,6 +94,30 @@ def test_follow_up_about_something_absent_is_declined(bot_factory):
     assert not bot.ask("그 사람의 나이는?").found
 
 
+# Two films: "그 영화" names the one the earlier question was about, and only that question names it.
+FILMS = """배우 한도윤의 필모그래피
+
+한도윤은 2007년 영화 《푸른 새벽》으로 데뷔했다. 《푸른 새벽》은 2007년 5월 3일에 개봉해 관객 40만 명을 모았다.
+
+2016년 한도윤은 영화 《달빛 정원》에서 한류스타 노진우 역을 맡았다. 《달빛 정원》은 2016년 2월 17일에 개봉했고, 한도윤은 이 작품으로 처음 로맨틱 코미디에 도전했다.
+
+그가 특별출연한 영화 《겨울 항구》의 개봉일은 2020년 12월 9일이었다.
+"""
+
+
+def test_a_follow_up_pronoun_means_what_the_earlier_question_named(settings: Settings, tmp_path):
+    article = tmp_path / "films.txt"
+    article.write_text(FILMS, encoding="utf-8")
+    bot = Chatbot(article, settings=settings)
+    first = bot.ask("한도윤이 영화 달빛 정원에서 맡은 역할이 뭐야?")
+    assert first.found and "노진우" in first.text
+    a = bot.ask("그 영화 개봉일은 언제였어?")
+    assert a.meta["followup"] and a.found and "2016년 2월 17일" in a.text, a.text
+    other = Chatbot(article, settings=settings)
+    other.ask("한도윤이 영화 푸른 새벽에서 데뷔한 해는?")
+    assert "2007년 5월 3일" in other.ask("그 영화 개봉일은 언제였어?").text
+
+
 def test_without_history_a_fragment_is_not_a_follow_up(bot_factory):
     bot = bot_factory()
     bot.ask("BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?")

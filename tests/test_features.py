@@ -53,3 +53,19 @@ def test_near_is_coverage_when_every_word_is_there(election):
     i = row(texts, "선거는 5월에")
     assert X[i, COLUMN["near"]] == pytest.approx(1.0)
     assert X[i, COLUMN["cov"]] == pytest.approx(1.0)
+
+
+def test_a_follow_up_pronoun_brings_the_earlier_questions_words(election):
+    from qa.types import Turn
+
+    pipe, stats = election
+    earlier = Turn("결선에 오른 극우파 후보는 누구야?", "그러나 좌파의 표가 나뉘어 결선에 오른 극우파 후보는 르펜이었다.", True)
+    # "그 후보" is the one the earlier question was about: its words count for this one.
+    q = understand("그 후보는 몇 년 선거에 나왔어?", [earlier])
+    assert q.followup and not q.elliptical
+    found = pipe.retrieve(q)
+    X = candidates(found.query, stats, found.vector, found.hits).X
+    alone = candidates(found.query, stats, found.vector, found.hits, context=False).X
+    texts = [s.text for s in pipe.index.sentences]
+    answer = row(texts, "그러나")
+    assert X[answer, COLUMN["cov"]] > alone[answer, COLUMN["cov"]]

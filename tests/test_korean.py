@@ -57,12 +57,17 @@ def test_load_in_background_keeps_a_loaded_analyser(local, monkeypatch):
 
 
 def test_a_title_after_a_full_stop_opens_the_next_sentence():
-    text = '소설은 연극으로 각색되었다.《퀴즈쇼》는 뮤지컬로 각색되었다. 그는 "좋다."고 말했다.'
+    text = (
+        '소설은 연극으로 각색되었다.《퀴즈쇼》는 뮤지컬로 각색되었다. 그는 "좋다."고 말했다. '
+        "그는 영화 《푸른 새벽》으로 데뷔했다. 《푸른 새벽》은 5월 3일에 개봉했다."
+    )
     got = [text[s.start : s.end] for s in korean.split_sentences(text)]
     assert got == [
         "소설은 연극으로 각색되었다.",
         "《퀴즈쇼》는 뮤지컬로 각색되었다.",
         '그는 "좋다."고 말했다.',
+        "그는 영화 《푸른 새벽》으로 데뷔했다.",
+        "《푸른 새벽》은 5월 3일에 개봉했다.",
     ]
 
 

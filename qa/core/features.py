@@ -103,18 +103,19 @@ def candidates(
 ) -> Candidates:
     """Features of every sentence for ``query``.
 
-    An elliptical follow-up ("구리는요?", "그걸 쓰는 사람은?") names too little
-    of its own: with ``context``, the earlier question's terms count for it, at
-    half the weight of its own. A follow-up with words of its own is
-    judged by them, or the earlier answer's sentence would win again.
+    A follow-up leans on the earlier question: an elliptical one ("구리는요?")
+    names too little of its own, and in "그 영화 개봉일은?" the film is the one
+    the earlier question named. With ``context``, the earlier question's terms
+    count for it, at half the weight of its own and as the farthest from what
+    is asked. The earlier answer's words do not: the sentence it came from would
+    win again. On the public follow-ups (two turns, 48), counting them for
+    elliptical follow-ups only got 37 right, for every follow-up 39.
     """
     index = stats.index
     n = len(index.sentences)
     own = list(query.terms)
     terms = own
-    if context and query.elliptical and query.context:
-        # The earlier question's words, not its answer's: those would bring back the sentence
-        # the follow-up follows.
+    if context and query.followup and query.context:
         terms = own + [t for t in content_terms(query.context) if t not in own]
     kw = stats.keyword
     # A one-syllable noun is as often a splitting artefact ("부" of "디지털개발부") as a word.

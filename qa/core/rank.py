@@ -129,7 +129,7 @@ def rank(retrieved: Retrieved, stats: SentenceStats, model: Model, limit: int = 
         out.append(Evidence(s, hit, float(logits[i]), dense, cov, bool(fits[i])))
     # The decision judges the question by its own words: the training questions all stand
     # alone, and the earlier question's words, at half weight, would only dilute them.
-    own = candidates(query, stats, vector, hits, context=False) if query.elliptical else cand
+    own = candidates(query, stats, vector, hits, context=False) if query.followup else cand
     q = question_features(logits, own.X, own.absent, own.n_terms, query.expects, own.has_focus)
     features = {name: round(float(v), 4) for name, v in zip(QUESTION_FEATURES, q, strict=True)}
     ranked = _item_over_heading(out, index)
