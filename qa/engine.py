@@ -24,6 +24,7 @@ from index import ChunkSettings, make_embeddings, open_index
 from index.errors import IndexBuildError
 from index.remote import check_client
 from qa.article import Article, load_article
+from qa.core.judge import YesNo
 from qa.core.model import Model, shipped_model
 from qa.core.retrieve import HybridRetriever
 from qa.errors import ConfigError, IndexError_
@@ -173,6 +174,8 @@ class Engine:
             self.retriever,
             parts.model or shipped_model(embedder_id),
             writer=writer,
+            # The pointing LLM also judges evidence, when it can score a reply's first token.
+            judge=model if isinstance(model := getattr(writer, "model", None), YesNo) else None,
             top_k=settings.top_k,
         )
 

@@ -6,6 +6,8 @@ question + history
   -> retrieve     Retrieved  dense from Chroma + BM25 over morphemes, rank-fused
   -> rank         Ranked     every sentence scored by the fitted ranker (or, for a
                              question in another language, qa.core.crosslingual)
+  -> judge        Ranked     where the ranker is unsure, the LLM judges its best
+                             sentences and a second fitted model reranks (qa.core.judge)
   -> decide       Decision   does the article answer? the fitted probability and two rules
   -> write        Draft      the evidence sentence, or an LLM's checked answer
   -> Answer       with its sources and timings
@@ -27,6 +29,7 @@ from index.store import ArticleIndex
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
 from qa.core.features import SentenceStats
+from qa.core.judge import YesNo, judged
 from qa.core.model import Model
 from qa.core.rank import Evidence, Ranked, rank
 from qa.core.retrieve import HybridRetriever, Retrieved, retrieve
@@ -59,7 +62,9 @@ class Pipeline:
     """Answers questions about one indexed article.
 
     ``writer`` writes the answer of a decided question (default: the extractive
-    writer); ``model`` is the fitted ranker and decision (``qa.core.model``).
+    writer); ``model`` is the fitted ranker and decision (``qa.core.model``);
+    ``judge`` an LLM that judges the best sentences where the ranker is unsure
+    (``qa.core.judge``; default: none).
     """
 
     def __init__(
@@ -69,6 +74,7 @@ class Pipeline:
         model: Model,
         *,
         writer: Writer | None = None,
+        judge: YesNo | None = None,
         top_k: int = 3,
     ) -> None:
         self.index = index
@@ -76,6 +82,7 @@ class Pipeline:
         self.model = model
         self.top_k = top_k
         self.writer: Writer = writer or ExtractiveWriter(index)
+        self.judge = judge
         self.article_language = korean.language(index.article.text[:4000])
         self._xi: XlingIndex | None = None
         self._stats: SentenceStats | None = None
@@ -91,6 +98,7 @@ class Pipeline:
             _timed("understand", _understand, seconds)
             | _timed("retrieve", self.retrieve, seconds)
             | _timed("evidence", self.rank, seconds)
+            | _timed("judge", self.judged, seconds)
             | _timed("decide", decide, seconds)
         )
         return chain.invoke((question, history))
@@ -150,6 +158,11 @@ class Pipeline:
         emb: Any = self.retriever.embeddings
         sparse = emb.sparse_query(retrieved.query.question)
         return rank_cross_lingual(retrieved, self.index, self._xling_index(), sparse)
+
+    def judged(self, ranked: Ranked) -> Ranked:
+        if self.judge is None:
+            return ranked
+        return judged(ranked, self.judge, "en" if self._crosses(ranked.query) else "ko")
 
     def _write(self, decision: Decision) -> Iterator[str | Draft]:
         if decision.found:

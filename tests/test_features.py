@@ -59,7 +59,11 @@ def test_a_follow_up_pronoun_brings_the_earlier_questions_words(election):
     from qa.types import Turn
 
     pipe, stats = election
-    earlier = Turn("결선에 오른 극우파 후보는 누구야?", "그러나 좌파의 표가 나뉘어 결선에 오른 극우파 후보는 르펜이었다.", True)
+    earlier = Turn(
+        "결선에 오른 극우파 후보는 누구야?",
+        "그러나 좌파의 표가 나뉘어 결선에 오른 극우파 후보는 르펜이었다.",
+        True,
+    )
     # "그 후보" is the one the earlier question was about: its words count for this one.
     q = understand("그 후보는 몇 년 선거에 나왔어?", [earlier])
     assert q.followup and not q.elliptical

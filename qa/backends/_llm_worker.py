@@ -66,6 +66,9 @@ def main(fd: str, parent: str, spec_json: str) -> None:
                 _, messages, state_dir = request
                 LlamaCppChat(**spec, state_dir=state_dir).warm(messages)
                 conn.send(("warmed",))
+            elif kind == "yes_no":
+                _, prompts, params = request
+                conn.send(("scores", LlamaCppChat(**spec, **params).yes_no(prompts)))
             elif kind == "stream":
                 _, messages, params = request
                 _stream(conn, LlamaCppChat(**spec), messages, params)

@@ -341,6 +341,43 @@ class LlamaCppChat(BaseChatModel):
             if path:
                 _save(llama, path)
 
+    def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
+        """For each prompt, how much likelier the model's reply starts with "Yes" than
+        with "No": the difference of the two tokens' logits, nothing generated.
+
+        Prompts that start alike (one question asked of several sentences) are read
+        once up to where they differ: only each one's own end is evaluated.
+        """
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
+        llama, states = model.llama, model.states
+        if model.formatter is None:
+            raise ModelError(f"{Path(self.model_path).name} has no chat template to judge with")
+        yes, no = (llama.tokenize(word.encode(), add_bos=False, special=False)[0] for word in ("Yes", "No"))
+        out = []
+        with model.lock:
+            states.capacity = self.state_cache_mb << 20
+            for n, messages in enumerate(prompts):
+                prompt, shared = _tokens(llama, model.formatter, messages)
+                if len(prompt) > llama.n_ctx():
+                    raise ModelError(f"llama.cpp: a prompt of {len(prompt)} tokens exceeds the context")
+                if n == 0 and states.capacity > 0:
+                    states.restore(llama, prompt, shared)
+                # Keep what the context holds of this prompt; the last token is always read
+                # again, so that its logits are the ones left.
+                llama.n_tokens = min(
+                    _common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1
+                )
+                try:
+                    llama.eval(prompt[llama.n_tokens :])
+                except (ValueError, RuntimeError) as e:
+                    llama.reset()  # the context is in an unknown state
+                    raise ModelError(f"llama.cpp: {e}") from None
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+                out.append(float(logits[yes] - logits[no]))
+                if n == 0 and states.capacity > 0:
+                    states.save(llama, shared)
+        return out
+
     def _state_file(self, messages: list[BaseMessage]) -> Path | None:
         if not self.state_dir:
             return None

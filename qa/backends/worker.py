@@ -23,8 +23,9 @@ the worker and goes with it.
 
 Messages are pickles over a socket pair (:mod:`multiprocessing.connection`).
 In: ``("warm", messages, state_dir)``, ``("stream", messages, params)``,
-``("cancel",)``. Out: ``("ready", info)``, ``("warmed",)``,
-``("chunk", ChatGenerationChunk)``, ``("end",)``, ``("error", message)``.
+``("yes_no", prompts, params)``, ``("cancel",)``. Out: ``("ready", info)``,
+``("warmed",)``, ``("chunk", ChatGenerationChunk)``, ``("end",)``,
+``("scores", [float])``, ``("error", message)``.
 """
 
 from __future__ import annotations
@@ -178,6 +179,22 @@ class Worker:
             finally:
                 if not done and _alive(proc):
                     self._cancel(proc, conn, end)
+
+    def yes_no(
+        self, prompts: list[list[BaseMessage]], params: dict[str, Any], deadline: float
+    ) -> list[float]:
+        """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.yes_no` of ``prompts``;
+        :class:`WorkerError` as for :meth:`stream`."""
+        with self._lock:
+            if not self._wait_ready(deadline):
+                raise WorkerError(f"the LLM worker is not running ({self.failure or 'still starting'})")
+            proc, conn = self._proc, self._conn
+            assert proc is not None and conn is not None
+            with contextlib.suppress(OSError):  # dead: _receive says how
+                conn.send(("yes_no", prompts, params))
+            message = self._receive(proc, conn, time.monotonic() + deadline, deadline, "as it judged")
+            self._expect(message, "scores")
+            return list(message[1])
 
     def _cancel(self, proc: subprocess.Popen[bytes], conn: Connection, end: float) -> None:
         """The caller stopped reading: have the worker stop writing, and read what it sent."""
@@ -385,6 +402,10 @@ class WorkerChat(BaseChatModel):
     def warm(self, messages: list[BaseMessage]) -> None:
         """Start the worker and have it evaluate ``messages`` once (and every new worker too)."""
         self.worker.warm(messages, self.state_dir)
+
+    def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
+        """See :meth:`qa.backends.llamacpp.LlamaCppChat.yes_no`; run in the worker."""
+        return self.worker.yes_no(prompts, {"state_cache_mb": self.state_cache_mb}, self.deadline)
 
     def _generate(
         self,

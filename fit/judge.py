@@ -1,0 +1,125 @@
+"""The LLM judge's ranker and decision, fitted on the training titles.
+
+    python -m fit.judge extract fit/data [--limit N]   # the real pipeline and the real LLM judge
+    python -m fit.judge fit fit/data [--write]         # held-out figures; --write: qa/data/judge.json
+
+``extract`` asks every case that ``para.jsonl`` rewrites in its three styles
+(KorQuAD's wording, a chat user's Korean, English) of the real extractive
+pipeline, keeps the ranker's best sentences (``qa.core.judge.candidates``) and
+what the decision said, and has the bundled LLM judge each of those sentences
+(``qa.core.judge.judge``, the prompt the product uses). Rows go to
+``DATA/judge.jsonl`` as they come, one per question; a rerun skips the
+questions already there. ``fit`` is ``fit/judge_fit.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STYLES = ("orig", "ko", "en")
+
+
+def extract(
+    data: Path,
+    limit: int | None = None,
+    styles: tuple[str, ...] = STYLES,
+    band: tuple[float, float] | None = None,
+) -> None:
+    from fit.features import by_article, gold_sentence
+    from qa import Chatbot, Settings
+    from qa.backends import models
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.core import judge
+
+    out = data / "judge.jsonl"
+    done = set()
+    if out.exists():
+        with open(out, encoding="utf-8") as f:
+            done = {(r["id"], r["style"]) for r in map(json.loads, f)}
+    settings = Settings(answerer="extractive")
+    llm = LlamaCppChat(
+        model_path=str(models.bundled_model(settings.llm_model_dir)),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads,
+        extra_bufts=settings.llm_extra_bufts,
+    )
+    with open(data / "para.jsonl", encoding="utf-8") as f:
+        para_ids = {json.loads(line)["qid"] for line in f}
+    with tempfile.TemporaryDirectory() as tmp, open(out, "a", encoding="utf-8") as sink:
+        settings = Settings(index_dir=Path(tmp), answerer="extractive")
+        for n, (name, group) in enumerate(by_article(data, STYLES, limit)):
+            todo = [
+                (s, c) for s, c in group if s in styles and c["id"] in para_ids and (c["id"], s) not in done
+            ]
+            todo.sort(key=lambda sc: STYLES.index(sc[0]) == 0)  # a chat user's questions first
+            if not todo:
+                continue
+            t0 = time.perf_counter()
+            pipe = Chatbot(data / "articles" / f"{name}.txt", settings=settings).pipeline
+            for style, c in todo:
+                decision = pipe.decision(c["question"], [])
+                ranked = decision.ranked
+                top = judge.candidates(ranked)
+                # Outside the band the LLM is not asked at run time: no need to ask it here.
+                lo, hi = band or judge.BAND
+                asked = lo <= ranked.p_answer <= hi
+                scores = judge.judge(llm, ranked.query, top) if top and asked else [None] * len(top)
+                row = {
+                    "id": c["id"],
+                    "style": style,
+                    "article": name,
+                    "unanswerable": c["unanswerable"],
+                    "gold": gold_sentence(pipe.index, c),
+                    "question": c["question"],
+                    "expects": ranked.query.expects,
+                    "p": ranked.p_answer,
+                    "threshold": ranked.threshold,
+                    "found": decision.found,
+                    "reason": decision.reason,
+                    "cands": [
+                        {
+                            "sid": ev.sentence.id,
+                            "score": ev.score,
+                            "dense": ev.dense,
+                            "coverage": ev.coverage,
+                            "fits": ev.fits,
+                            "judge": s,
+                            # The case's answer is in it (the fit's positive); the text is not kept.
+                            "holds": bool(c.get("answer")) and c["answer"] in ev.sentence.text,
+                        }
+                        for ev, s in zip(top, scores, strict=True)
+                    ],
+                }
+                sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                sink.flush()
+            print(
+                f"{n + 1:3d} {name}: {len(todo)} questions, {time.perf_counter() - t0:.1f} s", file=sys.stderr
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=("extract", "fit"))
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--styles", default=",".join(STYLES), help="extract: the styles to ask")
+    ap.add_argument("--band", help="extract: LO,HI, the ranker's probabilities to judge within")
+    args = ap.parse_args()
+    if args.what == "extract":
+        band = tuple(float(x) for x in args.band.split(",")) if args.band else None
+        extract(args.data, args.limit, tuple(args.styles.split(",")), band)  # type: ignore[arg-type]
+        return
+    from fit.judge_fit import report
+
+    with open(args.data / "judge.jsonl", encoding="utf-8") as f:
+        report([json.loads(line) for line in f], args.write)
+
+
+if __name__ == "__main__":
+    main()

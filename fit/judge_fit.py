@@ -1,0 +1,167 @@
+"""Held-out figures of the LLM judge's ranker and decision (``python -m fit.judge fit``).
+
+Each row of ``judge.jsonl`` is one question as the extractive pipeline saw it:
+the ranker's probability, the decision, and its best sentences with their
+ranker scores and, within the band, the LLM's "Yes" minus "No" logit
+(``qa.core.judge``). Within the band, a conditional logit over the candidates
+(``qa.core.judge.RANK_FEATURES``) picks the sentence and a logistic decision
+(``DECISION_FEATURES``) says whether a question the ranker declines is
+answered after all: what the ranker answers stays answered (with the judged
+pick), so default mode answers every question extractive mode answers. Outside
+the band, the extractive outcome stands. Korean questions (KorQuAD's wording and a chat user's) and
+English ones (the cross-lingual ranker's scores live on another scale) get
+models of their own. Held out: 5 folds by article, against the extractive
+outcome of the same questions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, fit_ranker
+from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
+
+OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
+GROUPS = {"ko": ("orig", "ko"), "en": ("en",)}
+#: Bands to choose from: within the band the data was judged in (``extract --band 0.1,0.9``).
+BANDS = ((0.1, 0.9), (0.15, 0.85), (0.2, 0.8), (0.25, 0.75), (0.3, 0.7), (0.35, 0.65), (0.1, 0.7), (0.2, 0.7))
+
+
+def _holds(r: dict, i: int) -> bool:
+    return bool(r["cands"][i]["holds"])
+
+
+def judged(r: dict) -> bool:
+    return bool(r["cands"]) and r["cands"][0]["judge"] is not None
+
+
+def outcome(r: dict, answered: bool, chosen: int) -> float:
+    """0 right (answered with the answer, or declined with none), 1 declined though
+    answerable, WRONG_ANSWER_COST answered wrong."""
+    if not answered:
+        return float(not r["unanswerable"])
+    return 0.0 if not r["unanswerable"] and _holds(r, chosen) else WRONG_ANSWER_COST
+
+
+def baseline(r: dict) -> float:
+    return outcome(r, r["found"], 0)
+
+
+def _matrices(r: dict) -> tuple[np.ndarray, np.ndarray]:
+    c = r["cands"]
+    judges = [x["judge"] for x in c]
+    X = rank_rows([x["score"] for x in c], judges, [x["fits"] or not r["expects"] for x in c])
+    return X, np.array(judges)
+
+
+def fit(rows: list[dict]) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+    ranked = []
+    for r in rows:
+        gold = next((i for i, c in enumerate(r["cands"]) if c["sid"] == r["gold"]), -1)
+        ranked.append({"X": _matrices(r)[0], "gold": gold})
+    ranker = fit_ranker(ranked)
+    Q, y = [], []
+    for r in rows:
+        X, _ = _matrices(r)
+        choice = int(np.argmax(X @ ranker[0]))
+        Q.append(decision_row(r["p"], X, choice))
+        y.append(not r["unanswerable"] and _holds(r, choice))
+    return ranker, _logistic(np.array(Q), np.array(y, dtype=int))
+
+
+def _p(r: dict, ranker, decision) -> tuple[int, float]:
+    X, _ = _matrices(r)
+    choice = int(np.argmax(X @ ranker[0]))
+    return choice, float(1 / (1 + np.exp(-(decision_row(r["p"], X, choice) @ decision[0] + decision[1]))))
+
+
+def held_out(rows: list[dict]) -> dict[str, tuple[int, float]]:
+    """(pick, probability) of every judged row, from models fitted without its article."""
+    articles = sorted({r["article"] for r in rows})
+    rng = np.random.default_rng(0)
+    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    held = {}
+    for k in range(FOLDS):
+        ranker, decision = fit([r for r in rows if judged(r) and fold_of[r["article"]] != k])
+        for r in rows:
+            if judged(r) and fold_of[r["article"]] == k:
+                held[r["id"] + r["style"]] = _p(r, ranker, decision)
+    return held
+
+
+Band = tuple[float, float]
+
+
+def asked(r: dict, band: Band) -> bool:
+    return judged(r) and band[0] <= r["p"] <= band[1]
+
+
+def result(r: dict, held: dict[str, tuple[int, float]], t: float, band: Band) -> float:
+    """The held-out outcome with the judge (see :func:`outcome`)."""
+    if not asked(r, band):
+        return baseline(r)
+    choice, p = held[r["id"] + r["style"]]
+    fits = r["cands"][choice]["fits"] or not r["expects"]
+    # The LLM may rescue a decline; what the ranker answers stays answered.
+    return outcome(r, r["found"] or bool(p >= t and fits), choice)
+
+
+def share(rows: list[dict], band: Band) -> float:
+    return sum(asked(r, band) for r in rows) / len(rows)
+
+
+def report(rows: list[dict], write: bool) -> None:
+    out: dict = {"fitted_on": {}, "models": {}}
+    grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
+    for group, styles in GROUPS.items():
+        mine = [r for r in rows if r["style"] in styles]
+        held = held_out(mine)
+
+        def total(rs: list[dict], t: float, band: Band, held: dict = held) -> float:
+            return sum(result(r, held, t, band) for r in rs)
+
+        # The lowest held-out cost; of equal ones, the band that asks the LLM least.
+        t, band = min(
+            ((t, b) for t in grid for b in BANDS), key=lambda tb: (total(mine, *tb), share(mine, tb[1]))
+        )
+        print(f"{group}: {len(mine)} questions; held out, threshold {t}, band {band[0]}-{band[1]}")
+        extractive = sum(map(baseline, mine))
+        for b in BANDS:
+            tb = min(grid, key=lambda t, b=b: total(mine, t, b))
+            print(
+                f"  band {b[0]:.2f}-{b[1]:.2f}: cost {total(mine, tb, b):.0f} at {tb} "
+                f"(extractive {extractive:.0f}), {share(mine, b):.0%} of turns judged"
+            )
+        for style in styles:
+            sub = [r for r in mine if r["style"] == style]
+            ans = [r for r in sub if not r["unanswerable"]]
+            una = [r for r in sub if r["unanswerable"]]
+            before = [sum(baseline(r) == 0 for r in rs) for rs in (sub, ans, una)]
+            after = [sum(result(r, held, t, band) == 0 for r in rs) for rs in (sub, ans, una)]
+            print(
+                f"  {style:5s} {len(sub)} ({share(sub, band):.0%} judged): cost "
+                f"{sum(map(baseline, sub)):.0f} -> {total(sub, t, band):.0f}; "
+                f"right {before[0]} -> {after[0]}; "
+                f"answerable {before[1]} -> {after[1]} of {len(ans)}; "
+                f"unanswerable declined {before[2]} -> {after[2]} of {len(una)}"
+            )
+        inside = [r for r in mine if asked(r, band)]
+        ranker, decision = fit(inside)
+        print("  ranker:", dict(zip(RANK_FEATURES, ranker[0].round(3).tolist(), strict=True)))
+        print("  decision:", dict(zip(DECISION_FEATURES, decision[0].round(3).tolist(), strict=True)))
+        out["fitted_on"][group] = f"{len(inside)} questions of the training titles in {', '.join(styles)}"
+        out["models"][group] = {
+            "band": list(band),
+            "ranker": dict(zip(RANK_FEATURES, ranker[0].round(6).tolist(), strict=True)),
+            "decision": {
+                **dict(zip(DECISION_FEATURES, decision[0].round(6).tolist(), strict=True)),
+                "bias": round(decision[1], 6),
+            },
+            "threshold": t,
+        }
+    if write:
+        OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+        print(f"-> {OUT}")
