@@ -44,6 +44,11 @@ from qa.backends import models
 from qa.errors import ConfigError, ModelError
 from qa.settings import EXTRA_BUFTS
 
+#: The two replies ``LlamaCppChat.yes_no`` weighs against each other (qa.core.judge's prompt
+#: asks for one of them): the first token of each.
+YES = "Yes"
+NO = "No"
+
 if TYPE_CHECKING:
     from llama_cpp import Llama
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -352,7 +357,7 @@ class LlamaCppChat(BaseChatModel):
         llama, states = model.llama, model.states
         if model.formatter is None:
             raise ModelError(f"{Path(self.model_path).name} has no chat template to judge with")
-        yes, no = (llama.tokenize(word.encode(), add_bos=False, special=False)[0] for word in ("Yes", "No"))
+        yes, no = (llama.tokenize(word.encode(), add_bos=False, special=False)[0] for word in (YES, NO))
         out = []
         with model.lock:
             states.capacity = self.state_cache_mb << 20
