@@ -27,7 +27,24 @@ from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_r
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
 GROUPS = {"ko": ("orig", "ko"), "en": ("en",)}
 #: Bands to choose from: within the band the data was judged in (``extract --band 0.1,0.9``).
-BANDS = ((0.1, 0.9), (0.15, 0.85), (0.2, 0.8), (0.25, 0.75), (0.3, 0.7), (0.35, 0.65), (0.1, 0.7), (0.2, 0.7))
+#: Those that end at 0.5 judge only what the Korean ranker declines (its threshold is 0.5).
+BANDS = (
+    (0.1, 0.9),
+    (0.15, 0.85),
+    (0.2, 0.8),
+    (0.25, 0.75),
+    (0.3, 0.7),
+    (0.35, 0.65),
+    (0.1, 0.7),
+    (0.2, 0.7),
+    (0.1, 0.5),
+    (0.2, 0.5),
+    (0.35, 0.5),
+)
+#: What a judged turn costs, in refusals: the LLM reads three prompts (~1 s here) before
+#: the answer starts. Twenty judged turns weigh as much as one refusal: a band that
+#: judges twice as often must buy more than that.
+JUDGED_TURN_COST = 0.05
 
 
 def _holds(r: dict, i: int) -> bool:
@@ -123,17 +140,19 @@ def report(rows: list[dict], write: bool) -> None:
         def total(rs: list[dict], t: float, band: Band, held: dict = held) -> float:
             return sum(result(r, held, t, band) for r in rs)
 
-        # The lowest held-out cost; of equal ones, the band that asks the LLM least.
-        t, band = min(
-            ((t, b) for t in grid for b in BANDS), key=lambda tb: (total(mine, *tb), share(mine, tb[1]))
-        )
+        def with_time(t: float, band: Band, mine: list[dict] = mine) -> float:
+            return total(mine, t, band) + JUDGED_TURN_COST * share(mine, band) * len(mine)
+
+        # The lowest held-out cost, the judged turns' time included.
+        t, band = min(((t, b) for t in grid for b in BANDS), key=lambda tb: with_time(*tb))
         print(f"{group}: {len(mine)} questions; held out, threshold {t}, band {band[0]}-{band[1]}")
         extractive = sum(map(baseline, mine))
         for b in BANDS:
             tb = min(grid, key=lambda t, b=b: total(mine, t, b))
             print(
                 f"  band {b[0]:.2f}-{b[1]:.2f}: cost {total(mine, tb, b):.0f} at {tb} "
-                f"(extractive {extractive:.0f}), {share(mine, b):.0%} of turns judged"
+                f"(extractive {extractive:.0f}), {share(mine, b):.0%} of turns judged, "
+                f"with their time {with_time(tb, b):.1f}"
             )
         for style in styles:
             sub = [r for r in mine if r["style"] == style]
