@@ -9,7 +9,10 @@ pipeline, keeps the ranker's best sentences (``qa.core.judge.candidates``) and
 what the decision said, and has the bundled LLM judge each of those sentences
 (``qa.core.judge.judge``, the prompt the product uses). Rows go to
 ``DATA/judge.jsonl`` as they come, one per question; a rerun skips the
-questions already there. ``fit`` is ``fit/judge_fit.py``.
+questions already there. ``--reuse OLD.jsonl`` takes the LLM's logit for a
+question and a sentence from an earlier run where it has one (it depends on
+neither the ranker nor the decision), so refitting those asks the LLM only of
+sentences it has not judged. ``fit`` is ``fit/judge_fit.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def extract(
     limit: int | None = None,
     styles: tuple[str, ...] = STYLES,
     band: tuple[float, float] | None = None,
+    reuse: Path | None = None,
 ) -> None:
     from fit.features import by_article, gold_sentence
     from qa import Chatbot, Settings
@@ -48,6 +52,13 @@ def extract(
         n_threads=settings.llm_threads,
         extra_bufts=settings.llm_extra_bufts,
     )
+    judged: dict[tuple[str, str, int], float] = {}
+    if reuse is not None:
+        with open(reuse, encoding="utf-8") as f:
+            for r in map(json.loads, f):
+                for c in r["cands"]:
+                    if c["judge"] is not None:
+                        judged[(r["id"], r["style"], c["sid"])] = c["judge"]
     with open(data / "para.jsonl", encoding="utf-8") as f:
         para_ids = {json.loads(line)["qid"] for line in f}
     with tempfile.TemporaryDirectory() as tmp, open(out, "a", encoding="utf-8") as sink:
@@ -68,7 +79,12 @@ def extract(
                 # Outside the band the LLM is not asked at run time: no need to ask it here.
                 lo, hi = band or judge.BAND
                 asked = lo <= ranked.p_answer <= hi
-                scores = judge.judge(llm, ranked.query, top) if top and asked else [None] * len(top)
+                scores: list[float | None] = [None] * len(top)
+                if top and asked:
+                    scores = [judged.get((c["id"], style, ev.sentence.id)) for ev in top]
+                    new = [ev for ev, x in zip(top, scores, strict=True) if x is None]
+                    fresh = iter(judge.judge(llm, ranked.query, new) if new else [])
+                    scores = [next(fresh) if x is None else x for x in scores]
                 row = {
                     "id": c["id"],
                     "style": style,
@@ -110,10 +126,11 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--styles", default=",".join(STYLES), help="extract: the styles to ask")
     ap.add_argument("--band", help="extract: LO,HI, the ranker's probabilities to judge within")
+    ap.add_argument("--reuse", type=Path, help="extract: the LLM's logits of an earlier run's rows")
     args = ap.parse_args()
     if args.what == "extract":
         band = tuple(float(x) for x in args.band.split(",")) if args.band else None
-        extract(args.data, args.limit, tuple(args.styles.split(",")), band)  # type: ignore[arg-type]
+        extract(args.data, args.limit, tuple(args.styles.split(",")), band, args.reuse)  # type: ignore[arg-type]
         return
     from fit.judge_fit import report
 
