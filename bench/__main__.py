@@ -31,6 +31,7 @@ ROWS = [
     ("turn_p50_s", "warm latency per turn p50", 1000, "ms"),
     ("turn_p95_s", "warm latency per turn p95", 1000, "ms"),
     ("stage_*", "  stage {} (median)", 1000, "ms"),
+    ("summary_p50_s", "a summary of the article, p50", 1000, "ms"),
     ("llm_first_piece_p50_s", "LLM turns: first streamed piece p50", 1000, "ms"),
     ("llm_prompt_tokens_p50", "LLM turns: prompt tokens p50", 1, "tok"),
     ("llm_new_prompt_tokens_p50", "  of which read anew (not reused)", 1, "tok"),

@@ -32,6 +32,7 @@ def main(cfg: dict) -> dict:
         out.update(ask_s=time.monotonic() - t, answered_at=time.monotonic(), mode=answer.mode)
         if cfg["task"] == "warm":
             out.update(replay(qa.Chatbot, settings, cfg["cases"]))
+            out.update(summaries(qa.Chatbot, settings))
     except qa.QAError as e:
         return {"error": f"{type(e).__name__}: {e}"}
     return out
@@ -58,6 +59,23 @@ def replay(chatbot: type, settings: object, cases: list[list[str]]) -> dict:
     if prompt_tokens:
         out.update(first_piece_s=first_piece, prompt_tokens=prompt_tokens, new_prompt_tokens=new_tokens)
     return out
+
+
+#: Requests for the whole article, each asked in a fresh conversation after the replay.
+SUMMARIES = ("요약해줘", "이 기사 세 줄로 요약해줘", "What is this article about?", "핵심만 한 문장으로")
+
+
+def summaries(chatbot: type, settings: object, rounds: int = 5) -> dict:
+    seconds = []
+    for _ in range(rounds):
+        for question in SUMMARIES:
+            bot = chatbot(settings=settings)
+            t = time.perf_counter()
+            answer = bot.ask(question)
+            seconds.append(time.perf_counter() - t)
+            if answer.mode != "summary":
+                raise RuntimeError(f"{question!r} was not answered with a summary ({answer.mode})")
+    return {"summary_s": seconds}
 
 
 def peak_rss_mb(pid: str) -> float:

@@ -80,6 +80,7 @@ def bench_mode(
             for stage, seconds in warm["stages_s"].items():
                 add(f"stage_{stage}_s", seconds)
             add("warm_rss_mb", warm["peak_rss_mb"])
+            add("summary_p50_s", statistics.median(warm["summary_s"]))
             if "prompt_tokens" in warm:
                 add("llm_first_piece_p50_s", statistics.median(warm["first_piece_s"]))
                 add("llm_prompt_tokens_p50", statistics.median(warm["prompt_tokens"]))

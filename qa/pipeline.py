@@ -2,6 +2,9 @@
 of ``qa.write``, and the one place that builds the :class:`~qa.Answer`.
 
 question + history
+  -> intent      a question, or the whole article (a summary: qa.core.summary), or
+                 small talk (a greeting, thanks, help): qa.core.intent; the last two
+                 are answered by qa.write.whole and go no further
   -> understand   Query      language, terms, follow-up context; no LLM
   -> retrieve     Retrieved  dense from Chroma + BM25 over morphemes, rank-fused
   -> rank         Ranked     every sentence scored by the fitted ranker (or, for a
@@ -17,6 +20,7 @@ Each stage is a LangChain runnable over the previous stage's frozen result.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,14 +33,17 @@ from index.store import ArticleIndex
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
 from qa.core.features import SentenceStats
+from qa.core.intent import classify, in_context, summary_length
 from qa.core.judge import YesNo, judged
 from qa.core.model import Model
 from qa.core.rank import Evidence, Ranked, rank
 from qa.core.retrieve import HybridRetriever, Retrieved, retrieve
-from qa.core.understand import Query, understand
+from qa.core.understand import Query, content_terms, understand
+from qa.lang import kinds
 from qa.types import Answer, Source, Turn
 from qa.write.base import Draft, Writer
 from qa.write.extractive import ExtractiveWriter, refusal
+from qa.write.whole import small_talk, summary_answer
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -86,6 +93,7 @@ class Pipeline:
         self.article_language = korean.language(index.article.text[:4000])
         self._xi: XlingIndex | None = None
         self._stats: SentenceStats | None = None
+        self._terms: frozenset[str] | None = None
         self._lock = threading.Lock()
 
     def decision(
@@ -107,6 +115,13 @@ class Pipeline:
         """Yield the answer's text as the writer writes it, then the :class:`Answer` and
         the :class:`Turn` a follow-up may lean on."""
         t0 = time.perf_counter()
+        kind = self.turn_kind(question)
+        if kind != "question":
+            answer = self.whole(question, history, kind)
+            answer = dataclasses.replace(answer, timings={"total": round(time.perf_counter() - t0, 4)})
+            yield answer.text
+            yield answer, Turn(question, "", answer.found, summary=answer.meta.get("sentences", 0))
+            return
         seconds: dict[str, float] = {}
         decision = self.decision(question, history, seconds)
         t_write = time.perf_counter()
@@ -142,6 +157,27 @@ class Pipeline:
             timings={k: round(v, 4) for k, v in timings.items()},
             meta={"reason": decision.reason, **ranked.meta(), **draft.meta},
         )
+
+    def turn_kind(self, question: str) -> str:
+        """What ``question`` asks of the article (``qa.core.intent.INTENTS``), given the
+        words of the article it names (``qa.core.intent.in_context``)."""
+        intent = classify(question)
+        if intent.kind == "question":
+            return "question"
+        with self._lock:
+            if self._terms is None:
+                self._terms = frozenset(t for terms in self.index.sentence_terms for t in terms)
+        named = {t for t in content_terms(question) if t in self._terms}
+        return in_context(intent, named, kinds.asked(question))
+
+    def whole(self, question: str, history: list[Turn], kind: str) -> Answer:
+        """A turn about the whole article: a summary (as long as asked, or than the
+        previous one, "더 짧게"), or small talk."""
+        language = korean.language(question)
+        if kind == "summary":
+            previous = next((t.summary for t in reversed(history) if t.summary), None)
+            return summary_answer(self.index, question, summary_length(question, previous), language)
+        return small_talk(self.index, question, kind, language)
 
     # --- the stages that need this article ------------------------------------------
 

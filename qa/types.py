@@ -56,8 +56,10 @@ class Answer:
 @dataclass(frozen=True)
 class Turn:
     """One turn of a conversation, as a follow-up leans on it: the question, the
-    evidence sentence its answer came from, and whether the article answered."""
+    evidence sentence its answer came from, and whether the article answered; for a
+    summary, how many sentences it gave ("더 짧게" gives fewer)."""
 
     question: str
     evidence: str = ""
     found: bool = False
+    summary: int = 0

@@ -51,6 +51,18 @@ def test_found_answer_shows_its_source_and_a_refusal_its_badge():
     assert "\n" not in found + refusal  # one HTML block
 
 
+def test_a_summary_marks_every_one_of_its_sentences():
+    first = ARTICLE.index("첫")
+    lead = source(
+        start=0, end=7, text=ARTICLE[:7], evidence="첫 문단이다.", evidence_start=first, evidence_end=7
+    )
+    a = Answer(
+        text="요약:\n- 첫 문단이다.\n- 티카드는 ...", found=True, sources=(lead, source()), mode="summary"
+    )
+    shown = render.answer(a, "kt.txt")["content"]
+    assert shown.count("<mark") == 2 and "qa-more" not in shown
+
+
 def test_whatever_the_user_types_is_shown_as_text():
     shown = render.user('<img src=x onerror="alert(1)"> **bold** $x$')["content"]
     assert shown.startswith("&lt;img") and "<img" not in shown

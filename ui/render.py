@@ -73,15 +73,23 @@ def answer(ans: Answer, article: str = "") -> dict[str, Any]:
     """The final answer: its text, a "not in the article" badge when so, and its sources.
 
     A found answer shows the passage holding its evidence with the evidence
-    marked, the other passages folded away; a refusal shows the closest
-    passages folded away and unmarked, since they do not answer.
+    marked, the other passages folded away; a summary shows the passage of each
+    of its sentences, marked; a refusal shows the closest passages folded away
+    and unmarked, since they do not answer.
     """
     parts = ['<div class="qa-answer">']
     if not ans.found:
         parts.append(f'<span class="qa-badge qa-not-found">{html.escape(NOT_FOUND)}</span> ')
     parts.append(f'<span class="qa-text">{_text(ans.text)}</span></div>')
     sources = list(ans.sources)
-    if ans.found and sources:
+    if ans.found and ans.mode == "summary":
+        # Every line of a summary is a sentence of the article: each passage, marked.
+        parts.append(
+            f'<div class="qa-sources"><div class="qa-sources-title">{html.escape(SOURCES)}</div>'
+            + "".join(_source(s, article, True) for s in sources)
+            + "</div>"
+        )
+    elif ans.found and sources:
         first = next((s for s in sources if s.evidence_end > s.evidence_start), sources[0])
         rest = [s for s in sources if s is not first]
         parts.append(
