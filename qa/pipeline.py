@@ -21,6 +21,7 @@ Each stage is a LangChain runnable over the previous stage's frozen result.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
+from index import meta as article_meta
 from index.store import ArticleIndex
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
@@ -43,7 +45,7 @@ from qa.lang import kinds
 from qa.types import Answer, Source, Turn
 from qa.write.base import Draft, Writer
 from qa.write.extractive import ExtractiveWriter, refusal
-from qa.write.whole import small_talk, summary_answer
+from qa.write.whole import about_answer, small_talk, summary_answer
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -122,6 +124,14 @@ class Pipeline:
             yield answer.text
             yield answer, Turn(question, "", answer.found, summary=answer.meta.get("sentences", 0))
             return
+        field = kinds.about_the_article(question)
+        said = getattr(self.meta, field) if field else None
+        if field and said is not None:
+            answer = about_answer(self.index, question, field, said, korean.language(question))
+            answer = dataclasses.replace(answer, timings={"total": round(time.perf_counter() - t0, 4)})
+            yield answer.text
+            yield answer, Turn(question, "", True)
+            return
         seconds: dict[str, float] = {}
         decision = self.decision(question, history, seconds)
         t_write = time.perf_counter()
@@ -157,6 +167,12 @@ class Pipeline:
             timings={k: round(v, 4) for k, v in timings.items()},
             meta={"reason": decision.reason, **ranked.meta(), **draft.meta},
         )
+
+    @functools.cached_property
+    def meta(self) -> article_meta.ArticleMeta:
+        """What the article says of itself (its outlet, reporter, when it was published),
+        read once for this index."""
+        return article_meta.read(self.index.article.text)
 
     def turn_kind(self, question: str) -> str:
         """What ``question`` asks of the article (``qa.core.intent.INTENTS``), given the

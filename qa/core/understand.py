@@ -122,9 +122,10 @@ def is_followup(question: str, own_terms: list[str]) -> bool:
 
     Pronouns and demonstratives ("그걸", "it"), a leading connective
     ("그럼", "what about"), or an elliptical question with at most one content
-    word ("구리는요?") all do.
+    word ("구리는요?") all do; "이 기사" (the article itself) does not.
     """
-    q = question.strip()
+    # "이 기사를 쓴 기자는?" points at the article, not at the previous turn.
+    q = kinds.THIS_ARTICLE.sub(" ", question).strip()
     if _EN_ANAPHORA.search(q):
         return True
     if q.startswith(CONNECTIVES):
@@ -134,7 +135,7 @@ def is_followup(question: str, own_terms: list[str]) -> bool:
     }
     if forms & ANAPHORA:
         return True
-    return len(own_terms) <= 1 and len(q) <= 20
+    return len(own_terms) <= 1 and len(q) <= 20 and not kinds.THIS_ARTICLE.search(question)
 
 
 def understand(question: str, history: list[Turn]) -> Query:

@@ -18,6 +18,7 @@ from qa.lang.lexicon import (
     HANGUL,
     HANGUL_RUN,
     MONTHS,
+    NOUN_QUESTION_WORDS,
     QUESTION_WORDS,
     REPORTER_TITLES,
     WEEKDAYS,
@@ -222,3 +223,47 @@ def named(kind: str) -> str:
 def holds(kind: str | None, text: str) -> bool:
     """Can ``text`` hold an answer of this kind? Open questions: always."""
     return kind is None or bool(_BY_NAME[kind].evidence.search(text))
+
+
+# --- questions about the article itself --------------------------------------------------------
+
+#: "이 기사", "본 기사": the article itself, which no earlier turn is needed to know.
+THIS_ARTICLE = re.compile(r"(?:이|본|해당)\s*(?:기사|글|뉴스)")
+# The question names the article: "이 기사", "기사가 ..." at its start, "this article",
+# "is this from", "was this published", "언론사 기사야?".
+_SELF = re.compile(
+    r"(?:이|본|해당)\s*(?:기사|글|뉴스)|^\s*(?:기사|글|뉴스)(?:\s|가|는|의|이|$)|"
+    r"(?:언론사|신문|매체|방송사|통신사)\s*기사\S{0,4}\s*\??\s*$|"
+    r"\bthis (?:article|story|piece|news|report)\b|\b(?:this|it) (?:from|published|written|posted)\b|"
+    r"\bwas (?:this|it)(?: article| story)? (?:published|written|posted|released|filed)\b|\bthe article\b",
+    re.I,
+)
+_ARTICLE = r"(?:이\s*)?(?:기사|글|뉴스|보도)"
+_PUBLISHED = re.compile(
+    rf"{_ARTICLE}.{{0,8}}(?:언제|날짜|며칠|몇\s*시)|언제\s*(?:나온|나왔|쓴|썼|쓰인|작성|보도|올라온|올라왔|게재|발행|송고|입력)|"
+    r"(?:작성|입력|보도|게재|발행|송고)\s*(?:일|일자|일시|시간|시각|날짜)|"
+    r"when was (?:this|it)(?: article| story)? (?:published|written|posted|released|filed)|"
+    r"when was the (?:article|story) (?:published|written|posted|released|filed)|"
+    r"publication (?:date|time)|date of (?:this|the) (?:article|story)",
+    re.I,
+)
+_OUTLET = re.compile(
+    rf"(?:{alternation(NOUN_QUESTION_WORDS)})\s*(?:언론사|언론|신문사|신문|매체|방송사|통신사)|"
+    r"(?:출처|언론사|신문사|매체|통신사)\s*(?:가|는|이|은)?\s*(?:어디|뭐|무엇)|어디\s*(?:기사|신문|언론|매체)|"
+    r"which (?:newspaper|outlet|paper|news agency|publication|media)|what (?:outlet|newspaper|publication)|"
+    r"who published",
+    re.I,
+)
+
+
+def about_the_article(question: str) -> str | None:
+    """``"published"`` or ``"outlet"`` when ``question`` asks it of the article itself
+    (``index.meta`` answers it), else None: "어느 매체에서 보도했어?" asks about what
+    the article reports. Who wrote it is the "byline" kind's."""
+    if not _SELF.search(question):
+        return None
+    if _PUBLISHED.search(question):
+        return "published"
+    if _OUTLET.search(question):
+        return "outlet"
+    return None

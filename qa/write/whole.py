@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from index import korean
 from index.live import ArticleIndex
+from index.meta import Field
 from qa.core.summary import Line, summarize
 from qa.lang import kinds
 from qa.lang.lexicon import HANGUL_RUN
@@ -73,6 +74,40 @@ def small_talk(index: ArticleIndex, question: str, kind: str, language: str) -> 
         language=language,
         question=question,
         meta={"intent": kind, "suggestions": tries},
+    )
+
+
+_ABOUT = {
+    "published": {"ko": "이 기사가 나온 때: {v}", "en": "When the article was published: {v}"},
+    "outlet": {"ko": "이 기사를 낸 곳: {v}", "en": "The article's outlet: {v}"},
+}
+
+
+def about_answer(index: ArticleIndex, question: str, field: str, meta: Field, language: str) -> Answer:
+    """What the article says of itself (``index.meta``): the value, then the line that
+    says it, which is the answer's evidence."""
+    article = index.article.text
+    line = " ".join(article[meta.start : meta.end].split())
+    head = _ABOUT[field].get(language, _ABOUT[field]["en"]).format(v=meta.value)
+    chunk = next((c for c in index.chunks if c.start <= meta.start < c.end), None)
+    source = Source(
+        text=chunk.text if chunk else article[meta.start : meta.end],
+        score=1.0,
+        start=chunk.start if chunk else meta.start,
+        end=chunk.end if chunk else meta.end,
+        evidence=article[meta.start : meta.end],
+        evidence_start=meta.start,
+        evidence_end=meta.end,
+        article=index.article.name,
+    )
+    return Answer(
+        text=f"{head}\n\n{line}",
+        found=True,
+        sources=(source,),
+        mode="meta",
+        language=language,
+        question=question,
+        meta={"intent": "question", "about": field},
     )
 
 
