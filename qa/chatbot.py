@@ -123,6 +123,12 @@ class Chatbot:
         return self._engine.pipeline
 
     @property
+    def about(self) -> dict[str, str]:
+        """What the article says of itself, as its text gives it: any of ``title``,
+        ``outlet``, ``reporter``, ``email``, ``published`` (``index.meta``)."""
+        return self._engine.pipeline.meta.as_dict()
+
+    @property
     def rebuilt(self) -> bool:
         """Whether opening this chatbot's article (re)built its index."""
         return self._engine.rebuilt

@@ -150,6 +150,19 @@ def test_conversation_streams_answers_with_highlighted_sources(context, server, 
     assert after.locator(".qa-not-found").count() == 1
 
 
+def test_a_summary_shows_each_of_its_sentences_marked_in_its_passage(context, server):
+    page = open_chat(context, server)
+    answer = ask(page, "요약해줘", typed=False)
+    lines = answer.locator(".qa-text").inner_text().splitlines()
+    assert lines[0].startswith("기사 요약") and len(lines) == 4
+    marks = answer.locator("mark.qa-evidence")
+    assert marks.count() == 3 and answer.locator(".qa-not-found").count() == 0
+    for i, line in enumerate(lines[1:]):
+        assert " ".join(marks.nth(i).inner_text().split()) == line.removeprefix("- ")
+    shorter = ask(page, "더 짧게", typed=False)
+    assert shorter.locator("mark.qa-evidence").count() == 2
+
+
 def test_two_tabs_keep_separate_conversations(context, server):
     a, b = open_chat(context, server), open_chat(context, server)
     ask(a, "BC카드 단말기에서 쓸 수 있게 되는 몽골 카드 이름이 뭐야?", typed=False)

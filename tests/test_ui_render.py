@@ -63,6 +63,14 @@ def test_a_summary_marks_every_one_of_its_sentences():
     assert shown.count("<mark") == 2 and "qa-more" not in shown
 
 
+def test_what_an_article_says_of_itself_in_one_line():
+    line = render.about(
+        {"outlet": "연합인포맥스", "reporter": "최정우", "email": "x@y.kr", "published": "14시 00분"}
+    )
+    assert line == "연합인포맥스 · 최정우 기자 · 14시 00분"
+    assert render.about({}) == ""
+
+
 def test_whatever_the_user_types_is_shown_as_text():
     shown = render.user('<img src=x onerror="alert(1)"> **bold** $x$')["content"]
     assert shown.startswith("&lt;img") and "<img" not in shown

@@ -151,7 +151,9 @@ def build_app(
             s.select(key)
         except QAError as e:
             return gr.skip(), render.status(str(e), "error"), s
-        return [], render.status(f"이제 묻는 기사 · Now asking about: {s.article.name}"), s
+        line = render.about(s.bot().about)
+        note = f"이제 묻는 기사 · Now asking about: {s.article.name}" + (f" ({line})" if line else "")
+        return [], render.status(note), s
 
     def panel_upload(
         path: str | None,
@@ -172,8 +174,10 @@ def build_app(
         except QAError as e:
             return None, gr.skip(), gr.skip(), render.status(str(e), "error"), s
         idx = bot.index
+        line = render.about(bot.about)
+        named = f"{name} ({line})" if line else name
         note = (
-            f"{name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
+            f"{named}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
             "이제 이 기사에 대해 물어보세요 · Ask about it now."
         )
         return (

@@ -124,6 +124,17 @@ def answer_json(ans: Answer, article: str = "") -> dict[str, Any]:
     }
 
 
+def about(fields: dict[str, str]) -> str:
+    """One line of what an article says of itself: "연합인포맥스 · 최정우 기자 · 14시 00분"."""
+    parts = [
+        fields.get("title", ""),
+        fields.get("outlet", ""),
+        f"{fields['reporter']} 기자" if fields.get("reporter") else "",
+        fields.get("published", ""),
+    ]
+    return " · ".join(p for p in parts if p)
+
+
 def status(text: str, kind: str = "info") -> str:
     """A line under the upload box (``info``, ``ok`` or ``error``)."""
     return f'<div class="qa-status qa-status-{kind}">{_text(text)}</div>'
