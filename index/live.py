@@ -3,6 +3,7 @@ LangChain store over its Chroma collection of chunk vectors."""
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from index.article import Article
 from index.chunking import Chunk, Sentence
 from index.errors import StoreError, brief
 from index.keyword import KeywordIndex
+from index.meta import ArticleMeta
+from index.meta import read as read_meta
 
 
 @dataclass
@@ -41,6 +44,12 @@ class ArticleIndex:
     #: :meth:`close`; None for a Chroma server's, which the process shares, and for
     #: a client given by the caller, who closes it.
     client: Any = field(default=None, repr=False)
+
+    @functools.cached_property
+    def meta(self) -> ArticleMeta:
+        """What the article says of itself (its title, outlet, reporter, when it was
+        published), read once for this index."""
+        return read_meta(self.article.text)
 
     def close(self) -> None:
         """Let go of the Chroma store. An embedded store is stopped, and its memory

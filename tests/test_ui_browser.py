@@ -152,6 +152,8 @@ def test_conversation_streams_answers_with_highlighted_sources(context, server, 
 
 def test_a_summary_shows_each_of_its_sentences_marked_in_its_passage(context, server):
     page = open_chat(context, server)
+    # Above the chat: the article, and who wrote it where, as its text says.
+    assert "연합인포맥스 · 최정우 기자" in page.locator("#qa-about").inner_text()
     answer = ask(page, "요약해줘", typed=False)
     lines = answer.locator(".qa-text").inner_text().splitlines()
     assert lines[0].startswith("기사 요약") and len(lines) == 4
@@ -212,6 +214,7 @@ def test_upload_an_article_then_ask_about_it(context, server, settings, small_ar
     page.wait_for_function("document.querySelector('#qa-status .qa-status-ok') !== null")
     assert "festival.txt" in status.inner_text()
     assert "festival.txt" in page.locator("#qa-article input").input_value()
+    assert page.locator("#qa-about").inner_text().startswith("festival.txt")
     answer = ask(page, "셔틀버스는 몇 분 간격으로 운행되나요?", typed=False)
     assert "10분" in answer.locator(".qa-text").inner_text()
     assert "10분" in answer.locator("mark.qa-evidence").inner_text()
@@ -224,6 +227,7 @@ def test_upload_an_article_then_ask_about_it(context, server, settings, small_ar
     page.locator("#qa-article input").click()
     page.get_by_role("option", name="kt_mongolia.txt (기본 · default)").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=user]').length === 0")
+    assert "최정우 기자" in page.locator("#qa-about").inner_text()
     assert "70%" in ask(page, "티카드는 몽골 국민 몇 퍼센트가 쓰나요?", typed=False).inner_text()
 
 

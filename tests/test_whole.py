@@ -17,6 +17,7 @@ import pytest
 
 from qa import Chatbot, Settings
 from qa.core.intent import classify, summary_length
+from qa.lang.kinds import reply_language
 from qa.write.extractive import REFUSAL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,3 +197,43 @@ def test_shorter_and_longer_follow_the_previous_summary():
     assert summary_length("더 짧게", previous=1) == 1
     assert summary_length("좀 더 자세히", previous=3) == 5
     assert summary_length("요약해줘", previous=5) == 3  # a new request starts over
+
+
+@pytest.mark.parametrize(
+    ("turn", "language"),
+    [
+        ("영어로", "en"),
+        ("영어로 다시 말해줘", "en"),
+        ("영문으로 알려줘", "en"),
+        ("한국어로 설명해줘", "ko"),
+        ("in English, please", "en"),
+        ("Can you say that in Korean?", "ko"),
+        # asking about a language is a question, not a switch
+        ("영어로 된 이름은?", None),
+        ("영어로 뭐라고 해?", None),
+        ("What is it called in English?", None),
+        ("in English what does KT do?", None),
+    ],
+)
+def test_a_turn_that_asks_only_for_another_language(turn, language):
+    assert reply_language(turn) == language
+
+
+def test_the_previous_answer_again_in_the_language_asked(settings: Settings):
+    bot = Chatbot(settings=settings)
+    ko = bot.ask("요약해줘")
+    en = bot.ask("영어로")
+    assert en.meta["intent"] == "summary" and en.language == "en"
+    assert [s.evidence for s in en.sources] == [s.evidence for s in ko.sources]
+    assert en.text.startswith("Summary of the article")
+    shorter = bot.ask("더 짧게")  # still follows the summary just given
+    assert shorter.meta["sentences"] < en.meta["sentences"]
+
+    fact = bot.ask("티카드는 몽골 국민의 약 몇 퍼센트가 사용하나요?")
+    again = bot.ask("in English, please")
+    assert again.found and again.language == "en" and again.question == fact.question
+    assert again.sources[0].evidence == fact.sources[0].evidence and "70%" in again.text
+    assert bot.ask("한국어로").text == fact.text
+    # Nothing asked yet: what can be asked, in that language; never "the article does not say".
+    first = Chatbot(settings=settings).ask("영어로")
+    assert first.found and first.meta["intent"] == "help" and first.language == "en"

@@ -145,24 +145,23 @@ def build_app(
         s.reset()
         return [], "", s
 
-    def select(key: str, session: Session | None) -> tuple[Any, str, Session]:
+    def select(key: str, session: Session | None) -> tuple[Any, str, str, Session]:
         s = session_of(session)
         try:
             s.select(key)
         except QAError as e:
-            return gr.skip(), render.status(str(e), "error"), s
-        line = render.about(s.bot().about)
-        note = f"이제 묻는 기사 · Now asking about: {s.article.name}" + (f" ({line})" if line else "")
-        return [], render.status(note), s
+            return gr.skip(), gr.skip(), render.status(str(e), "error"), s
+        note = f"이제 묻는 기사 · Now asking about: {s.article.name}"
+        return [], render.header(s.article.name, s.about()), render.status(note), s
 
     def panel_upload(
         path: str | None,
         session: Session | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
-    ) -> tuple[Any, Any, Any, str, Session]:
+    ) -> tuple[Any, Any, Any, Any, str, Session]:
         s = session_of(session)
         if not path:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
         name = display_name(Path(path).name)
 
         def indexing(done: int, total: int) -> None:
@@ -172,18 +171,17 @@ def build_app(
         try:
             bot = _add_upload(path, name, s, settings, indexing)
         except QAError as e:
-            return None, gr.skip(), gr.skip(), render.status(str(e), "error"), s
+            return None, gr.skip(), gr.skip(), gr.skip(), render.status(str(e), "error"), s
         idx = bot.index
-        line = render.about(bot.about)
-        named = f"{name} ({line})" if line else name
         note = (
-            f"{named}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
+            f"{name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
             "이제 이 기사에 대해 물어보세요 · Ask about it now."
         )
         return (
             None,
             gr.Dropdown(choices=s.choices(), value=s.current),
             [],
+            render.header(s.article.name, bot.about),
             render.status(note, "ok"),
             s,
         )
@@ -230,6 +228,7 @@ def build_app(
             interactive=True,
             elem_id="qa-article",
         )
+        header = gr.HTML(render.header(first.article.name, first.about()), elem_id="qa-about")
         chat = gr.Chatbot(
             label="대화 · Conversation",
             elem_id="qa-chat",
@@ -307,11 +306,11 @@ def build_app(
             ex.load_input_event.then(**chat_io)
         clear_btn.click(clear, [state], [chat, box, state], **ui_only)
         chat.clear(clear, [state], [chat, box, state], **ui_only)
-        article.input(select, [article, state], [chat, status, state], **ui_only)
+        article.input(select, [article, state], [chat, header, status, state], **ui_only)
         upload_box.upload(
             panel_upload,
             [upload_box, state],
-            [upload_box, article, chat, status, state],
+            [upload_box, article, chat, header, status, state],
             show_progress_on=[upload_box],
             **indexing,
             **ui_only,

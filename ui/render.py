@@ -135,6 +135,12 @@ def about(fields: dict[str, str]) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def header(name: str, fields: dict[str, str]) -> str:
+    """The line above the chat naming the article asked about and what it says of itself."""
+    line = about(fields)
+    return f'<div class="qa-about">{_text(name)}{" · " + _text(line) if line else ""}</div>'
+
+
 def status(text: str, kind: str = "info") -> str:
     """A line under the upload box (``info``, ``ok`` or ``error``)."""
     return f'<div class="qa-status qa-status-{kind}">{_text(text)}</div>'
@@ -156,4 +162,5 @@ CSS = """
 mark.qa-evidence { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }
 .qa-reply.qa-error, .qa-status-error { color: #b91c1c; font-weight: 600; }
 .qa-status-ok { color: #047857; }
+.qa-about { color: #4b5563; font-size: 0.9em; }
 """

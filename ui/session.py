@@ -101,6 +101,14 @@ class Session:
     def article(self) -> ArticleChoice:
         return self.articles[self.current]
 
+    def about(self) -> dict[str, str]:
+        """What the current article says of itself (``Chatbot.about``), read from its
+        text without opening its index."""
+        from index.meta import read
+
+        path = self.article.path or self.settings.article or bundled_article()
+        return read(load_article(path).text).as_dict()
+
     def choices(self) -> list[tuple[str, str]]:
         return [(c.label, c.key) for c in self.articles.values()]
 

@@ -41,6 +41,11 @@ class Query:
     context_terms: tuple[str, ...] = field(default=())
     tokens: tuple[str, ...] = field(default=())  # morphemes for BM25 (index.korean.tokens)
     stems: tuple[str, ...] = field(default=())  # verb and adjective stems ("조성된" -> 조성되)
+    reply: str = ""  # the language asked for the answer ("영어로"), when not the question's
+
+    @property
+    def answer_language(self) -> str:
+        return self.reply or self.language
 
     @property
     def elliptical(self) -> bool:
@@ -138,8 +143,9 @@ def is_followup(question: str, own_terms: list[str]) -> bool:
     return len(own_terms) <= 1 and len(q) <= 20 and not kinds.THIS_ARTICLE.search(question)
 
 
-def understand(question: str, history: list[Turn]) -> Query:
-    """Turn a question (and the conversation so far) into a :class:`Query`."""
+def understand(question: str, history: list[Turn], reply: str = "") -> Query:
+    """Turn a question (and the conversation so far) into a :class:`Query`; ``reply``
+    is the language the answer is asked in, when not the question's."""
     language = korean.language(question)
     own = content_terms(question)
     followup = bool(history) and is_followup(question, own)
@@ -169,4 +175,5 @@ def understand(question: str, history: list[Turn]) -> Query:
         context_terms=tuple(context_terms),
         tokens=tuple(korean.tokens(question)),
         stems=tuple(dict.fromkeys(t.form for t in korean.terms(question) if t.tag in ("VV", "VA"))),
+        reply=reply if reply != language else "",
     )

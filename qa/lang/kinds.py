@@ -267,3 +267,31 @@ def about_the_article(question: str) -> str | None:
     if _OUTLET.search(question):
         return "outlet"
     return None
+
+
+# "영어로", "한국어로 다시 말해줘", "in English, please": the whole turn asks only for the
+# language of the answer, so it asks the previous question again in that language.
+_KO_LANGUAGES = {"en": r"(?:영어|영문)", "ko": r"(?:한국어|한국말|한글|국문|우리말)"}
+_EN_LANGUAGES = {"en": "english", "ko": "korean"}
+_KO_SWITCH = (
+    r"^(?:다시\s*)?{lang}\s*(?:로|으로)\s*(?:다시\s*)?"
+    r"(?:(?:말|답|대답|설명|번역|요약)?\s*(?:해|하|알려|써|적어|보여)\S*)?\s*$"
+)
+_EN_SWITCH = (
+    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"(?:(?:say|answer|reply|write|tell me|explain|translate|repeat)(?:\s+(?:it|that|this))?\s+)?"
+    r"(?:again\s+)?in\s+{lang}(?:\s+(?:again|please))?$|^{lang}\s*(?:,\s*)?(?:please)?$"
+)
+
+
+def reply_language(question: str) -> str | None:
+    """``"en"`` or ``"ko"`` when ``question`` only asks for the previous answer in that
+    language ("영어로", "한국어로 다시 말해줘", "in English, please"), else None."""
+    q = " ".join(question.lower().split()).strip(" ?!.~")
+    for code, lang in _KO_LANGUAGES.items():
+        if re.match(_KO_SWITCH.format(lang=lang), q):
+            return code
+    for code, lang in _EN_LANGUAGES.items():
+        if re.match(_EN_SWITCH.format(lang=lang), q.replace(",", "")):
+            return code
+    return None

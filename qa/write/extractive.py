@@ -50,7 +50,7 @@ class ExtractiveWriter:
             # A heading alone says nothing; its list is the answer.
             listed = "; ".join(tidy(index.sentences[i].text) for i in items[:8])
             text = f"{text.rstrip(':')}: {listed}"
-        if ranked.query.language == "en":
+        if ranked.query.answer_language == "en":
             text = f'The article says: "{text}"'
         return text
 

@@ -238,7 +238,7 @@ class PointingWriter:
         if why := span_problem(span, evidence, q.question, previous, q.expects):
             return self._fallback(decision, why, text, usage)
         shown, extra = span, {}
-        if q.language != "ko":  # English: the rendering, else the article's words framed in English
+        if q.answer_language != "ko":  # English: the rendering, else the article's words framed in English
             shown = f"In the article's words: {span}"
             gloss = gloss.strip().rstrip(".")
             if name := person_gloss(span, evidence):
