@@ -1,5 +1,8 @@
 """Build and open an article's index: sentences, chunks, Chroma vectors, BM25.
 
+``documents`` reads an article out of a web page, a PDF, a .docx or text;
+``fetch`` fetches one from a link, refusing private addresses when asked
+(``index.fetch.fetch`` itself is not re-exported: the name is the module's);
 ``article`` reads and checks the text; ``korean`` (over ``kiwi``'s analysers)
 finds sentences and search terms; ``chunking`` groups sentences; ``parts``
 embeds them and names a build by its fingerprint; ``store`` keeps an index in
@@ -18,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from index.article import Article, load_article
     from index.chunking import Chunk, ChunkSettings, Sentence, split
+    from index.documents import Document, PageMeta, read_document
     from index.embeddings import E5Embeddings, make_embeddings
-    from index.errors import ArticleError, IndexBuildError, IndexingError, StoreError
+    from index.errors import ArticleError, FetchError, IndexBuildError, IndexingError, StoreError
+    from index.fetch import Fetched, FetchPolicy, load_url
     from index.live import ArticleIndex
     from index.store import open_index
 
@@ -30,12 +35,19 @@ _HOME = {
     "ChunkSettings": "index.chunking",
     "Sentence": "index.chunking",
     "split": "index.chunking",
+    "Document": "index.documents",
+    "PageMeta": "index.documents",
+    "read_document": "index.documents",
     "E5Embeddings": "index.embeddings",
     "make_embeddings": "index.embeddings",
     "ArticleError": "index.errors",
+    "FetchError": "index.errors",
     "IndexBuildError": "index.errors",
     "IndexingError": "index.errors",
     "StoreError": "index.errors",
+    "Fetched": "index.fetch",
+    "FetchPolicy": "index.fetch",
+    "load_url": "index.fetch",
     "ArticleIndex": "index.live",
     "open_index": "index.store",
 }
@@ -46,14 +58,21 @@ __all__ = [
     "ArticleIndex",
     "Chunk",
     "ChunkSettings",
+    "Document",
     "E5Embeddings",
+    "FetchError",
+    "FetchPolicy",
+    "Fetched",
     "IndexBuildError",
     "IndexingError",
+    "PageMeta",
     "Sentence",
     "StoreError",
     "load_article",
+    "load_url",
     "make_embeddings",
     "open_index",
+    "read_document",
     "split",
 ]
 

@@ -6,7 +6,12 @@ class IndexingError(Exception):
 
 
 class ArticleError(IndexingError, ValueError):
-    """The article cannot be used: missing, empty, binary or not UTF-8."""
+    """The article cannot be used: missing, empty, binary, not UTF-8, or no text in it."""
+
+
+class FetchError(ArticleError):
+    """A link's article could not be fetched: refused by the policy, unreachable, too
+    slow, too big, or not a page, PDF, .docx or text."""
 
 
 class IndexBuildError(IndexingError):

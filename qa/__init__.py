@@ -6,8 +6,18 @@
 '티카드는 몽골 국민 약 70%가 사용하는 결제 수단으로 ...'
 """
 
-from qa.article import MAX_ARTICLE_BYTES, load_article
+from qa.article import (
+    MAX_ARTICLE_BYTES,
+    Article,
+    FetchPolicy,
+    fetch_article,
+    is_link,
+    keep_article,
+    load_article,
+    text_article,
+)
 from qa.chatbot import Chatbot
+from qa.disk import prune_articles, touch_article
 from qa.errors import (
     ArticleError,
     ConfigError,
@@ -23,9 +33,11 @@ from qa.types import Answer, Source, Turn
 __all__ = [
     "MAX_ARTICLE_BYTES",
     "Answer",
+    "Article",
     "ArticleError",
     "Chatbot",
     "ConfigError",
+    "FetchPolicy",
     "IndexError_",
     "LimitError",
     "ModelError",
@@ -36,5 +48,11 @@ __all__ = [
     "Source",
     "Turn",
     "bundled_article",
+    "fetch_article",
+    "is_link",
+    "keep_article",
     "load_article",
+    "prune_articles",
+    "text_article",
+    "touch_article",
 ]

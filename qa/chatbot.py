@@ -74,9 +74,11 @@ class Chatbot:
     >>> "2위" in bot.ask("구리는요?").text                 # follow-ups use the conversation
     True
 
-    ``article`` is a path to a UTF-8 text file (default: ``settings.article``
-    or the bundled article). The index is built on first use and reused while
-    the article and settings are unchanged. Each chatbot has its own
+    ``article`` is a file (a saved web page, a PDF, a .docx, UTF-8 text) or a
+    web link (default: ``settings.article`` or the bundled article); a link's
+    article is fetched once and kept under the index directory. The index is
+    built on first use and reused while the article and settings are unchanged.
+    Each chatbot has its own
     conversation (``history``: one to continue, another chatbot's ``.history``);
     models and indexes are shared within the process.
 
@@ -100,7 +102,9 @@ class Chatbot:
     ) -> None:
         settings = settings or Settings.from_env()
         if article is not None:
-            settings = settings.with_(article=Path(article))
+            from qa.article import open_source
+
+            settings = settings.with_(article=open_source(article, settings.index_dir))
         self.settings = settings
         # Kiwi takes seconds to load and holds the GIL meanwhile: start it in a
         # helper process first, then import and load the rest here in parallel.

@@ -16,7 +16,10 @@ from qa.settings import ANSWERERS, Serving, Settings
 def _common() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("settings (defaults come from QA_* environment variables)")
-    g.add_argument("--article", type=Path, help="article file (UTF-8 text); default: the bundled one")
+    g.add_argument(
+        "--article",
+        help="article file (.txt, .md, .html, .pdf, .docx) or web link; default: the bundled one",
+    )
     g.add_argument("--index-dir", type=Path, help="where indexes are kept")
     g.add_argument("--answerer", choices=ANSWERERS, help="who writes the answer")
     g.add_argument("--embeddings", help="'e5' or 'st:<sentence-transformers model or folder>'")
@@ -24,12 +27,18 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        article=getattr(args, "article", None),
+    settings = Settings.from_env(
         index_dir=getattr(args, "index_dir", None),
         answerer=getattr(args, "answerer", None),
         embeddings=getattr(args, "embeddings", None),
     )
+    article = getattr(args, "article", None)
+    if article is None:
+        return settings
+    from qa.article import open_source
+
+    # A link is fetched here, once: the command's own machine may reach any address.
+    return settings.with_(article=open_source(article, settings.index_dir))
 
 
 def _progress_bar(desc: str) -> Any:
@@ -172,7 +181,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"qa: warning: serving on {args.host} without --auth: anyone who can reach it can use it",
             file=sys.stderr,
         )
-    app = build_app(settings, serving=serving)
+    # Beyond loopback, a link must not reach this machine's own network (SSRF).
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    app = build_app(settings, serving=serving, links=serving.links(private=local))
     try:
         launch(app, host=args.host, port=args.port, auth=auth, quiet=True, prevent_thread_lock=True)
     except OSError as e:
@@ -203,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("index", parents=[common], help="build (or check) an article's index")
-    p.add_argument("file", nargs="?", type=Path, help="article file; default: --article or bundled")
+    p.add_argument("file", nargs="?", help="article file or web link; default: --article or bundled")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("eval", parents=[common], help="grade answers on a JSONL question set")

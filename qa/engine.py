@@ -278,6 +278,14 @@ class _Engines:
             except Exception:  # a store that fails to stop is still let go of
                 log.warning("closing a Chroma store failed", exc_info=True)
 
+    def forget(self, key: str) -> None:
+        """Drop the engines of the article kept at ``key`` (its files are going away)."""
+        with self._lock:
+            for k in [k for k in self._recent if k[1] == key]:
+                del self._recent[k]
+            for k in [k for k in list(self._held.keys()) if k[1] == key]:
+                self._held.pop(k, None)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._recent)
@@ -299,6 +307,11 @@ def keep_engines(limit: int) -> None:
     dropped first (``Serving.max_articles``; ``qa serve`` sets it from ``QA_MAX_ARTICLES``)."""
     global _keep
     _keep = Serving(max_articles=limit).max_articles  # checked as QA_MAX_ARTICLES is
+
+
+def forget(path: Path) -> None:
+    """Drop this process's engines of the article at ``path``, whose index is being deleted."""
+    _engines.forget(str(Path(path).resolve()))
 
 
 def engine(settings: Settings, progress: Progress | None = None, parts: Parts | None = None) -> Engine:

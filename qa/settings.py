@@ -8,10 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.chunking import MAX_CHARS_RANGE
 from qa.errors import ConfigError
+
+if TYPE_CHECKING:
+    from index.fetch import FetchPolicy
 
 ANSWERERS = ("auto", "extractive", "llm")
 #: ``llm_extra_bufts``: whether llama.cpp may load the weights into its extra buffer types.
@@ -143,7 +146,7 @@ class Serving:
     Read from ``QA_MAX_*`` variables with :meth:`from_env`, like :class:`Settings`.
 
     >>> Serving.from_env({"QA_MAX_UPLOADS": "50"})
-    Serving(max_articles=16, max_session_uploads=10, max_uploads=50)
+    Serving(max_articles=16, max_session_uploads=10, max_uploads=50, max_disk_mb=2000, fetch_allow='')
     """
 
     #: Articles whose engine (index, retriever, pipeline) stays loaded for new chatbots; the
@@ -152,14 +155,37 @@ class Serving:
     #: Web chat: uploads one session may add, and uploaded articles all live sessions may hold.
     max_session_uploads: int = 10
     max_uploads: int = 200
+    #: Web chat: disk the kept articles (uploaded, fetched, pasted) and their indexes may
+    #: fill, in MB; the least recently used beyond it are deleted.
+    max_disk_mb: int = 2000
+    #: Web chat on an address beyond loopback: networks its links may reach even though
+    #: they are private or local ("10.0.0.0/8,192.168.1.5"; comma-separated). Links to
+    #: loopback, private, link-local and metadata addresses are refused otherwise.
+    fetch_allow: str = ""
 
     def __post_init__(self) -> None:
         _check_kinds(self)
-        _check_at_least(self, dict.fromkeys(("max_articles", "max_session_uploads", "max_uploads"), 1))
+        _check_at_least(
+            self, dict.fromkeys(("max_articles", "max_session_uploads", "max_uploads", "max_disk_mb"), 1)
+        )
+        try:
+            if self.fetch_allow.strip():
+                self.links(private=False)
+        except ValueError as e:
+            raise ConfigError(f"fetch_allow: {e}") from None
+
+    def links(self, private: bool) -> FetchPolicy:
+        """What links the web chat may fetch: any (``private``, a server on loopback that
+        only this machine reaches), else public addresses and ``fetch_allow``'s networks."""
+        from index.fetch import FetchPolicy
+
+        allow = tuple(n.strip() for n in self.fetch_allow.split(",") if n.strip())
+        return FetchPolicy(allow_private=private, allow=allow)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Serving:
-        """Bounds from ``QA_MAX_ARTICLES``, ``QA_MAX_SESSION_UPLOADS`` and ``QA_MAX_UPLOADS``."""
+        """Bounds from ``QA_MAX_ARTICLES``, ``QA_MAX_SESSION_UPLOADS``, ``QA_MAX_UPLOADS``,
+        ``QA_MAX_DISK_MB`` and ``QA_FETCH_ALLOW``."""
         return cls(**_from_env(cls, environ, overrides))
 
 

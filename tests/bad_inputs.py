@@ -64,7 +64,8 @@ UPLOADS: list[tuple[str, str, bytes, str | None]] = [
         b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4,
         "looks like a binary file",
     ),
-    ("wrong-suffix", "article.pdf", SMALL_TEXT.encode(), "not a .txt or .md file"),
+    ("wrong-suffix", "article.exe", SMALL_TEXT.encode(), "not an article file"),
+    ("text-named-pdf", "article.pdf", SMALL_TEXT.encode(), "is not a PDF"),
     ("too-large", "huge.txt", ("가나다라 " * 400_000).encode(), "5,000,000 bytes"),
     ("dot-dot-name", "../../etc/passwd.txt", SMALL_TEXT.encode(), None),
 ]

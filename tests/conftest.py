@@ -7,6 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +152,29 @@ def run_together(procs: list[subprocess.Popen[str]], timeout: float = 300) -> li
         for p in procs:
             p.kill()
     return [json.loads(out.strip().splitlines()[-1]) for out in outs]
+
+
+# --- saved web pages served on 127.0.0.1 ------------------------------------------------
+
+PAGES = Path(__file__).parent / "data" / "pages"
+
+
+class _Pages(SimpleHTTPRequestHandler):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, directory=str(PAGES), **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        # /copy/news.html is the same page at another address
+        return super().translate_path(path.removeprefix("/copy"))
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def pages() -> Iterator[str]:
+    """``tests/data/pages`` served on 127.0.0.1 (also under ``/copy/``); yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

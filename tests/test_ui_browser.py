@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Settings
+from qa import Serving, Settings
 from tests.bad_inputs import INJECTED_ARTICLE, INJECTED_FACT, INJECTED_QUESTION
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,9 @@ def free_port() -> int:
 def server(settings: Settings) -> Iterator[str]:
     from ui.app import build_app, launch
 
-    app = build_app(settings)
+    # Served on loopback, yet under the rules of a server beyond it, with only the test's
+    # own page server (127.0.0.1) allowed: links elsewhere in private space are refused.
+    app = build_app(settings, links=Serving(fetch_allow="127.0.0.1/32").links(private=False))
     port = free_port()
     launch(app, port=port, prevent_thread_lock=True, quiet=True)
     try:
@@ -202,6 +204,28 @@ def upload(page, name: str, data: bytes):
     )
     page.locator("#qa-status .qa-status").wait_for()
     return page.locator("#qa-status .qa-status")
+
+
+def test_paste_a_link_then_ask_about_it(context, server, pages):
+    page = open_chat(context, server)
+    page.locator("#qa-upload-panel").get_by_text("다른 기사 사용").click()
+    link = page.locator("#qa-link textarea, #qa-link input").first
+    # The cloud metadata address: refused before any connection, with a reason.
+    link.fill("http://169.254.169.254/latest/meta-data/")
+    link.press("Enter")
+    page.locator("#qa-status .qa-status-error").wait_for()
+    assert "QA_FETCH_ALLOW" in page.locator("#qa-status").inner_text()
+
+    link.fill(f"{pages}/news.html")
+    page.locator("#qa-link-go").click()
+    page.locator("#qa-status .qa-status-ok").wait_for(timeout=120_000)
+    about = page.locator("#qa-about").inner_text()
+    assert about.startswith("청솔군, 문 닫은 솔바람초교") and "정하늘 기자" in about and "2025-03-14" in about
+    answer = ask(page, "마을서재의 장서는 개관 때 몇 권이야?", typed=False)
+    assert "2만4천 권" in answer.locator(".qa-text").inner_text()
+    assert "2만4천 권" in answer.locator("mark.qa-evidence").inner_text()
+    if os.environ.get("QA_SCREENSHOT_LINK"):  # the README's picture of a link in use
+        page.screenshot(path=os.environ["QA_SCREENSHOT_LINK"], full_page=True)
 
 
 def test_upload_an_article_then_ask_about_it(context, server, settings, small_article):

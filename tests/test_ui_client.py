@@ -172,6 +172,19 @@ def test_api_upload_an_article_that_gives_orders(served, tmp_path):
     assert "해킹됨" not in a["text"] and "HACKED" not in a["text"]
 
 
+def test_api_link_on_a_loopback_server(served, pages):
+    from gradio_client.exceptions import AppError
+
+    c = client(served[0])
+    info = c.predict(f"{pages}/news.html", api_name="/link")
+    assert info["about"]["reporter"] == "정하늘" and info["article"].startswith("청솔군")
+    a = c.predict("마을서재의 장서는 개관 때 몇 권이야?", api_name="/ask")
+    assert "2만4천 권" in a["text"] and a["article"] == info["article"]
+    with pytest.raises((AppError, ValueError), match="404"):
+        c.predict(f"{pages}/gone.html", api_name="/link")
+    assert "2만4천 권" in c.predict("장서는 몇 권?", api_name="/ask")["text"]  # nothing lost
+
+
 # --- several sessions at once ------------------------------------------------------------
 
 

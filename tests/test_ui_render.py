@@ -90,8 +90,9 @@ def test_uploads_stay_in_the_index_directory_whatever_their_names(tmp_path, name
     index_dir = tmp_path / "index"
     stored = store_upload(src, name, index_dir)
     assert stored.parent == index_dir / "uploads"
-    assert len(stored.stem) == 32 and stored.suffix in (".txt", ".md")
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == sorted([src, stored])
+    assert len(stored.stem) == 32 and stored.suffix == ".txt"
+    note = stored.with_suffix(".page.json")  # its name and page, beside it
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted([src, stored, note])
     assert "/" not in display_name(name) and "\x00" not in display_name(name)
 
 
@@ -101,7 +102,8 @@ def test_uploads_stay_in_the_index_directory_whatever_their_names(tmp_path, name
         ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
         ("latin1.txt", "café".encode("latin-1"), "is not UTF-8"),
         ("empty.md", b"  \n", "is empty"),
-        ("report.pdf", b"%PDF-1.4", "not a .txt or .md file"),
+        ("report.pdf", b"%PDF-1.4", "could not be read as a PDF"),
+        ("setup.exe", b"MZ\x90\x00", "not an article file"),
     ],
 )
 def test_bad_uploads_say_what_is_wrong(tmp_path, name, data, message):

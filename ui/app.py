@@ -19,9 +19,23 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MAX_ARTICLE_BYTES, Answer, Chatbot, IndexError_, QAError, Serving, Settings
+from qa import (
+    MAX_ARTICLE_BYTES,
+    Answer,
+    Article,
+    Chatbot,
+    FetchPolicy,
+    IndexError_,
+    QAError,
+    Serving,
+    Settings,
+    fetch_article,
+    keep_article,
+    prune_articles,
+    text_article,
+)
 from ui import render
-from ui.session import Session, Uploads, display_name, store_upload
+from ui.session import SUFFIXES, Session, Uploads, display_name, store_upload
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +89,47 @@ def _end_session(session: Session | None) -> None:
 
 
 def _add_upload(
-    path: str, name: str, s: Session, settings: Settings, progress: Callable[[int, int], None] | None
+    path: str, name: str, s: Session, serving: Serving, progress: Callable[[int, int], None] | None
 ) -> Chatbot:
     """Check, keep and index an uploaded file for session ``s`` (the panel's and ``/upload``'s
     one way in). Raises :class:`qa.QAError` with a message for the person uploading."""
     try:
-        stored = store_upload(path, name, settings.index_dir)
-        return s.add(stored, name, progress=progress)
-    except OSError as e:
-        log.exception("storing an upload failed")
-        raise IndexError_("the server could not keep the file (see its log); try again later") from e
+        return _add(lambda: store_upload(path, name, s.settings.index_dir), name, s, serving, progress)
     finally:
         # Gradio's own copy of the upload; ours is in the index directory.
         Path(path).unlink(missing_ok=True)
+
+
+def _add_article(
+    article: Article, s: Session, serving: Serving, progress: Callable[[int, int], None] | None
+) -> Chatbot:
+    """Keep and index a fetched or pasted article for session ``s``."""
+    return _add(lambda: keep_article(article, s.settings.index_dir), article.name, s, serving, progress)
+
+
+def _add(
+    keep: Callable[[], Path],
+    name: str,
+    s: Session,
+    serving: Serving,
+    progress: Callable[[int, int], None] | None,
+) -> Chatbot:
+    try:
+        bot = s.add(keep(), name, progress=progress)
+    except OSError as e:
+        log.exception("keeping an article failed")
+        raise IndexError_("the server could not keep the article (see its log); try again later") from e
+    # Disk stays bounded: the least recently used articles no session holds go.
+    dropped = prune_articles(s.settings.index_dir, serving.max_disk_mb * 1_000_000, s.uploads.held())
+    if dropped:
+        log.info("deleted %d kept articles over QA_MAX_DISK_MB", len(dropped))
+    return bot
+
+
+def _pasted_name(text: str) -> str:
+    """What pasted text is called in the list: its first line, cut short."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return display_name(first[:40] + ("…" if len(first) > 40 else "")) if first else "pasted text"
 
 
 def build_app(
@@ -95,22 +137,26 @@ def build_app(
     *,
     serving: Serving | None = None,
     examples: Sequence[str] | None = None,
+    links: FetchPolicy | None = None,
 ) -> gr.Blocks:
     """Build the chat for ``settings`` (default: ``Settings.from_env()``); nothing is loaded yet.
 
     ``serving`` bounds the uploads (default: ``Serving.from_env()``); the bound on
     engines kept loaded is the process's, which ``qa serve`` sets.
     ``examples`` are clickable questions (default: :data:`EXAMPLES` for the
-    bundled article, none for another). Endpoints for ``gradio_client``:
+    bundled article, none for another). ``links`` is which web links may be
+    fetched (default: ``serving.links(private=False)``, public addresses only;
+    ``qa serve`` on loopback allows any). Endpoints for ``gradio_client``:
     ``/ask`` (message -> answer as JSON, history kept per client session),
-    ``/reset`` (forget that history) and ``/upload`` (an article file -> indexed,
-    then asked about in that session).
+    ``/reset`` (forget that history), ``/upload`` (an article file -> indexed,
+    then asked about in that session) and ``/link`` (the same for a web link).
     """
     settings = settings or Settings.from_env()
     serving = serving or Serving.from_env()
     if examples is None:
         examples = EXAMPLES if settings.article is None else ()
     uploads = Uploads(serving.max_uploads)
+    links = links or serving.links(private=False)
     session_of = _new_session(settings, uploads, serving)
 
     def respond(message: str, session: Session | None) -> Iterator[tuple[Any, Any, Session]]:
@@ -169,22 +215,58 @@ def build_app(
 
         progress(0, desc="색인 중 · Indexing")
         try:
-            bot = _add_upload(path, name, s, settings, indexing)
+            bot = _add_upload(path, name, s, serving, indexing)
         except QAError as e:
             return None, gr.skip(), gr.skip(), gr.skip(), render.status(str(e), "error"), s
+        return (None, *added(bot, s))
+
+    def added(bot: Chatbot, s: Session) -> tuple[Any, Any, str, str, Session]:
         idx = bot.index
         note = (
-            f"{name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
+            f"{s.article.name}: {len(idx.chunks)} passages, {len(idx.sentences)} sentences. "
             "이제 이 기사에 대해 물어보세요 · Ask about it now."
         )
         return (
-            None,
             gr.Dropdown(choices=s.choices(), value=s.current),
             [],
             render.header(s.article.name, bot.about),
             render.status(note, "ok"),
             s,
         )
+
+    def panel_article(
+        source: str,
+        get: Callable[[str], Article],
+        session: Session | None,
+        progress: gr.Progress,
+    ) -> tuple[Any, Any, Any, Any, str, Session]:
+        s = session_of(session)
+        if not (source or "").strip():
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
+
+        def indexing(done: int, total: int) -> None:
+            progress((done, total), desc="색인 중 · Indexing", unit="pieces")
+
+        try:
+            bot = _add_article(get(source), s, serving, indexing)
+        except QAError as e:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), render.status(str(e), "error"), s
+        return ("", *added(bot, s))
+
+    def panel_link(
+        url: str,
+        session: Session | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
+    ) -> tuple[Any, Any, Any, Any, str, Session]:
+        progress(0, desc="가져오는 중 · Fetching")
+        return panel_article(url, lambda u: fetch_article(u, links), session, progress)
+
+    def panel_paste(
+        text: str,
+        session: Session | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
+    ) -> tuple[Any, Any, Any, Any, str, Session]:
+        return panel_article(text, lambda t: text_article(t, _pasted_name(t)), session, progress)
 
     def api_ask(message: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         s = session_of(session)
@@ -201,10 +283,20 @@ def build_app(
             raise gr.Error("no file was sent; upload a UTF-8 .txt or .md article", print_exception=False)
         name = display_name(Path(path).name)
         try:
-            idx = _add_upload(path, name, s, settings, None).index
+            idx = _add_upload(path, name, s, serving, None).index
         except QAError as e:
             raise gr.Error(str(e), print_exception=False) from None
         info = {"article": s.article.name, "passages": len(idx.chunks), "sentences": len(idx.sentences)}
+        return info, s
+
+    def api_link(url: str, session: Session | None) -> tuple[dict[str, Any], Session]:
+        s = session_of(session)
+        try:
+            idx = _add_article(fetch_article(url or "", links), s, serving, None).index
+        except QAError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        about = s.about()
+        info = {"article": s.article.name, "passages": len(idx.chunks), "about": about}
         return info, s
 
     def api_reset(session: Session | None) -> Session:
@@ -266,16 +358,35 @@ def build_app(
         )
         with gr.Accordion("다른 기사 사용 · Use another article", open=False, elem_id="qa-upload-panel"):
             gr.Markdown(
-                f"UTF-8 `.txt` 또는 `.md` 파일, 최대 {mb:g} MB. 올린 기사는 이 세션에서만 보입니다. "
-                f"A UTF-8 `.txt` or `.md` file up to {mb:g} MB; it is listed for this session only."
+                f"기사 링크, 파일(`.html` `.pdf` `.docx` `.txt` `.md`, 최대 {mb:g} MB) 또는 붙여넣은 글. "
+                "올린 기사는 이 세션에서만 보입니다. "
+                f"A link, a file (`.html` `.pdf` `.docx` `.txt` `.md`, up to {mb:g} MB) or pasted "
+                "text; it is listed for this session only."
             )
+            with gr.Row(equal_height=True):
+                link_box = gr.Textbox(
+                    show_label=False,
+                    placeholder="기사 링크 · Article link (https://...)",
+                    lines=1,
+                    max_lines=1,
+                    scale=8,
+                    elem_id="qa-link",
+                )
+                link_btn = gr.Button("가져오기 · Fetch", scale=1, min_width=140, elem_id="qa-link-go")
             upload_box = gr.File(
                 label="기사 파일 · Article file",
-                file_types=[".txt", ".md"],
+                file_types=list(SUFFIXES),
                 file_count="single",
                 type="filepath",
                 elem_id="qa-upload",
             )
+            paste_box = gr.Textbox(
+                label="기사 붙여넣기 · Paste the article's text",
+                lines=4,
+                max_lines=12,
+                elem_id="qa-paste",
+            )
+            paste_btn = gr.Button("이 글로 묻기 · Use this text", elem_id="qa-paste-go")
         status = gr.HTML(elem_id="qa-status")
 
         # Endpoints for gradio_client only.
@@ -286,6 +397,9 @@ def build_app(
         api_file = gr.File(label="article", type="filepath", visible=False)
         api_upload_info = gr.JSON(label="uploaded", visible=False)
         api_upload_btn = gr.Button(visible=False)
+        api_link_text = gr.Textbox(label="link", visible=False)
+        api_link_info = gr.JSON(label="fetched", visible=False)
+        api_link_btn = gr.Button(visible=False)
 
         # Two queues, one job at a time each: answers, and indexing uploads. A small
         # CPU answers one question at a time; an upload's indexing (seconds to
@@ -315,10 +429,30 @@ def build_app(
             **indexing,
             **ui_only,
         )
+        for trigger in (link_box.submit, link_btn.click):
+            trigger(
+                panel_link,
+                [link_box, state],
+                [link_box, article, chat, header, status, state],
+                show_progress_on=[link_box],
+                **indexing,
+                **ui_only,
+            )
+        paste_btn.click(
+            panel_paste,
+            [paste_box, state],
+            [paste_box, article, chat, header, status, state],
+            show_progress_on=[paste_box],
+            **indexing,
+            **ui_only,
+        )
         api_ask_btn.click(api_ask, [api_message, state], [api_answer, state], api_name="ask", **model)
         api_reset_btn.click(api_reset, [state], [state], api_name="reset")
         api_upload_btn.click(
             api_upload, [api_file, state], [api_upload_info, state], api_name="upload", **indexing
+        )
+        api_link_btn.click(
+            api_link, [api_link_text, state], [api_link_info, state], api_name="link", **indexing
         )
     return app
 

@@ -137,7 +137,7 @@ def about(fields: dict[str, str]) -> str:
 
 def header(name: str, fields: dict[str, str]) -> str:
     """The line above the chat naming the article asked about and what it says of itself."""
-    line = about(fields)
+    line = about({k: v for k, v in fields.items() if not (k == "title" and v == name)})
     return f'<div class="qa-about">{_text(name)}{" · " + _text(line) if line else ""}</div>'
 
 

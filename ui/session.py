@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -20,13 +18,15 @@ from qa import (
     Settings,
     Turn,
     bundled_article,
+    keep_article,
     load_article,
+    touch_article,
 )
 
 Progress = Callable[[int, int], None]
 
 BUNDLED = "bundled"
-SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,11 @@ class Uploads:
             if left > 0:
                 self._holders[key] = left
 
+    def held(self) -> set[str]:
+        """The uploaded articles (their keys) that live sessions hold."""
+        with self._lock:
+            return set(self._holders)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._holders)
@@ -104,10 +109,7 @@ class Session:
     def about(self) -> dict[str, str]:
         """What the current article says of itself (``Chatbot.about``), read from its
         text without opening its index."""
-        from index.meta import read
-
-        path = self.article.path or self.settings.article or bundled_article()
-        return read(load_article(path).text).as_dict()
+        return load_article(self.article.path or self.settings.article or bundled_article()).about
 
     def choices(self) -> list[tuple[str, str]]:
         return [(c.label, c.key) for c in self.articles.values()]
@@ -148,6 +150,8 @@ class Session:
             raise ArticleError(f"no article {key!r} in this session; upload it again")
         self.current = key
         self.reset()
+        if (path := self.articles[key].path) is not None:
+            touch_article(path)
 
     def add(self, path: Path, name: str, progress: Progress | None = None) -> Chatbot:
         """Index an uploaded article (already stored by :func:`store_upload`) and switch to it.
@@ -165,6 +169,7 @@ class Session:
                     "pick one from the list, or open a new tab"
                 )
             self.uploads.hold(key)
+        touch_article(path)
         try:
             bot = Chatbot(path, settings=self.settings, progress=progress)
         except BaseException:
@@ -201,27 +206,14 @@ def display_name(name: str) -> str:
 
 
 def store_upload(src: str | Path, name: str, index_dir: Path) -> Path:
-    """Check an uploaded file and keep a copy under ``index_dir/uploads``.
+    """Check an uploaded file (a saved web page, a PDF, a .docx, UTF-8 text) and keep its
+    article under ``index_dir/uploads``.
 
     The copy is named by the hash of its text, never by the user's file name,
     so whatever the name holds, nothing is written outside that folder.
     Raises :class:`qa.ArticleError` with a message for the person uploading.
     """
     shown = display_name(name)
-    suffix = Path(shown).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ArticleError(f"{shown!r} is not a .txt or .md file; upload a UTF-8 text article")
-    article = load_article(src, shown)
-    folder = Path(index_dir) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{article.sha256[:32]}{suffix}"
-    if not dest.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(article.text)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return dest
+    if Path(shown).suffix.lower() not in SUFFIXES:
+        raise ArticleError(f"{shown!r} is not an article file; upload a .txt, .md, .html, .pdf or .docx")
+    return keep_article(load_article(src, shown), index_dir)

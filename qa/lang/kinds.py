@@ -278,9 +278,9 @@ _KO_SWITCH = (
     r"(?:(?:말|답|대답|설명|번역|요약)?\s*(?:해|하|알려|써|적어|보여)\S*)?\s*$"
 )
 _EN_SWITCH = (
-    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:(?:say|answer|reply|write|tell me|explain|translate|repeat)(?:\s+(?:it|that|this))?\s+)?"
-    r"(?:again\s+)?in\s+{lang}(?:\s+(?:again|please))?$|^{lang}\s*(?:,\s*)?(?:please)?$"
+    r"^(?:\w+ you\s+)?(?:please\s+)?"
+    r"(?:(?:say|answer|reply|write|tell me|explain|translate|repeat)(?:\s+\w+)?\s+)?"
+    r"(?:again\s+)?in\s+{lang}(?:\s+(?:again|please))?$|^{lang}\s*(?:please)?$"
 )
 
 
