@@ -107,6 +107,8 @@ def test_bad_values_given_directly_are_refused_at_construction(given, message):
         (lambda: Serving.from_env({"QA_MAX_ARTICLES": "0"}), "max_articles must be at least 1; got 0"),
         (lambda: Serving.from_env({"QA_MAX_UPLOADS": "many"}), "QA_MAX_UPLOADS must be a whole number"),
         (lambda: Serving(max_session_uploads="2"), r"max_session_uploads must be a whole number; got '2'"),
+        (lambda: Serving.from_env({"QA_MAX_DISK_MB": "0"}), "max_disk_mb must be at least 1; got 0"),
+        (lambda: Serving.from_env({"QA_FETCH_ALLOW": "intranet"}), "fetch_allow: .*'intranet'"),
     ],
 )
 def test_bad_serving_bounds_say_what_was_wrong(make, message):
@@ -117,3 +119,14 @@ def test_bad_serving_bounds_say_what_was_wrong(make, message):
 def test_default_index_dir_is_in_user_data_dir():
     assert Settings().index_dir.name == "index"
     assert "qa" in Settings().index_dir.parts
+
+
+def test_which_links_a_server_fetches():
+    from ipaddress import ip_address
+
+    serving = Serving.from_env({"QA_FETCH_ALLOW": "10.0.0.0/8, 192.168.1.5"})
+    beyond = serving.links(private=False)  # qa serve --host 0.0.0.0
+    addresses = ("10.1.2.3", "192.168.1.5", "192.168.1.6", "127.0.0.1", "169.254.169.254")
+    assert [beyond.refuses(ip_address(a)) for a in addresses] == [False, False, True, True, True]
+    assert not beyond.refuses(ip_address("93.184.215.14"))
+    assert not serving.links(private=True).refuses(ip_address("127.0.0.1"))  # on loopback

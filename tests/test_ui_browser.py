@@ -206,7 +206,7 @@ def upload(page, name: str, data: bytes):
     return page.locator("#qa-status .qa-status")
 
 
-def test_paste_a_link_then_ask_about_it(context, server, pages):
+def test_paste_a_link_or_text_then_ask_about_it(context, server, pages, small_article):
     page = open_chat(context, server)
     page.locator("#qa-upload-panel").get_by_text("다른 기사 사용").click()
     link = page.locator("#qa-link textarea, #qa-link input").first
@@ -227,6 +227,13 @@ def test_paste_a_link_then_ask_about_it(context, server, pages):
     if os.environ.get("QA_SCREENSHOT_LINK"):  # the README's picture of a link in use
         page.screenshot(path=os.environ["QA_SCREENSHOT_LINK"], full_page=True)
 
+    # Pasted text is an article too, named by its first line.
+    page.locator("#qa-paste textarea").fill(small_article.read_text(encoding="utf-8"))
+    page.locator("#qa-paste-go").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=user]').length === 0")
+    page.locator("#qa-status .qa-status-ok").wait_for()
+    assert "10분" in ask(page, "셔틀버스는 몇 분 간격으로 운행되나요?", typed=False).inner_text()
+
 
 def test_upload_an_article_then_ask_about_it(context, server, settings, small_article):
     page = open_chat(context, server)
@@ -244,8 +251,10 @@ def test_upload_an_article_then_ask_about_it(context, server, settings, small_ar
     assert "10분" in answer.locator("mark.qa-evidence").inner_text()
 
     # The copy lives in the index directory under a hash, whatever the file was called.
-    stored = sorted(p.name for p in (settings.index_dir / "uploads").iterdir() if p.is_file())
-    assert stored and all(len(Path(n).stem) == 32 and n.endswith(".txt") for n in stored)
+    stored = sorted(p.name for p in (settings.index_dir / "uploads").glob("*.txt"))
+    assert stored and all(len(Path(n).stem) == 32 for n in stored)
+    kept = [p.name for p in (settings.index_dir / "uploads").iterdir() if p.is_file()]
+    assert all(n.endswith((".txt", ".page.json")) for n in kept)
 
     # The shipped article is still there.
     page.locator("#qa-article input").click()

@@ -142,12 +142,12 @@ def test_share_links_are_refused():
         launch(gr.Blocks(), share=True)
 
 
-def test_build_app_exposes_ask_reset_and_upload_only(settings):
+def test_build_app_exposes_ask_reset_upload_and_link_only(settings):
     from ui.app import build_app
 
     app = build_app(settings)
     names = {fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"}
-    assert names == {"ask", "reset", "upload"}
+    assert names == {"ask", "reset", "upload", "link"}
     assert app.analytics_enabled is False
 
 

@@ -30,6 +30,7 @@ from qa import (
     Serving,
     Settings,
     fetch_article,
+    is_link,
     keep_article,
     prune_articles,
     text_article,
@@ -266,7 +267,10 @@ def build_app(
         session: Session | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds a progress bar)
     ) -> tuple[Any, Any, Any, Any, str, Session]:
-        return panel_article(text, lambda t: text_article(t, _pasted_name(t)), session, progress)
+        def get(t: str) -> Article:  # a link pasted as the text means its article
+            return fetch_article(t, links) if is_link(t) else text_article(t, _pasted_name(t))
+
+        return panel_article(text, get, session, progress)
 
     def api_ask(message: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         s = session_of(session)
