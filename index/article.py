@@ -4,6 +4,7 @@ PDF, a Word .docx or a UTF-8 text file (``index.documents`` reads each)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from index.documents import PageMeta, decode, read_document
 from index.errors import ArticleError
+from index.meta import ArticleMeta
 from index.meta import read as read_meta
 
 __all__ = ["MAX_ARTICLE_BYTES", "Article", "PageMeta", "clean", "decode", "load_article"]
@@ -42,11 +44,17 @@ class Article:
             raise ArticleError(f"the article {name!r} is empty")
         return cls(text=text, name=name, sha256=hashlib.sha256(text.encode()).hexdigest(), page=page)
 
+    @functools.cached_property
+    def meta(self) -> ArticleMeta:
+        """What the article says of itself, each value with the line that says it
+        (``index.meta``), read once."""
+        return read_meta(self.text)
+
     @property
     def about(self) -> dict[str, str]:
-        """What the article says of itself (``index.meta``: any of ``title``, ``outlet``,
-        ``reporter``, ``email``, ``published``), and the ``url`` it came from."""
-        said = read_meta(self.text).as_dict()
+        """What the article says of itself (any of ``title``, ``outlet``, ``reporter``,
+        ``email``, ``published``), and the ``url`` it came from."""
+        said = self.meta.as_dict()
         if self.page is not None and self.page.url:
             said["url"] = self.page.url
         if self.page is not None and self.page.title:

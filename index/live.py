@@ -3,7 +3,6 @@ LangChain store over its Chroma collection of chunk vectors."""
 
 from __future__ import annotations
 
-import functools
 import os
 import uuid
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from index.chunking import Chunk, Sentence
 from index.errors import StoreError, brief
 from index.keyword import KeywordIndex
 from index.meta import ArticleMeta
-from index.meta import read as read_meta
 
 
 @dataclass
@@ -45,11 +43,11 @@ class ArticleIndex:
     #: a client given by the caller, who closes it.
     client: Any = field(default=None, repr=False)
 
-    @functools.cached_property
+    @property
     def meta(self) -> ArticleMeta:
         """What the article says of itself (its title, outlet, reporter, when it was
-        published), read once for this index."""
-        return read_meta(self.article.text)
+        published), read once per article (:attr:`Article.meta`)."""
+        return self.article.meta
 
     def close(self) -> None:
         """Let go of the Chroma store. An embedded store is stopped, and its memory

@@ -129,8 +129,9 @@ class Chatbot:
     @property
     def about(self) -> dict[str, str]:
         """What the article says of itself, as its text gives it: any of ``title``,
-        ``outlet``, ``reporter``, ``email``, ``published`` (``index.meta``)."""
-        return self._engine.pipeline.meta.as_dict()
+        ``outlet``, ``reporter``, ``email``, ``published`` (``index.meta``), and the
+        ``url`` a link's article came from."""
+        return self.index.article.about
 
     @property
     def rebuilt(self) -> bool:

@@ -26,6 +26,7 @@ def test_a_link_is_asked_about_like_a_file(pages, settings: Settings):
     about = bot.about
     assert about["reporter"] == "정하늘" and about["outlet"] == "청솔일보"
     assert about["published"] == "2025-03-14"  # from the page's metadata, kept as a line
+    assert about["url"] == f"{pages}/news.html"
     assert bot.ask("이 기사 언제 나온 거야?").sources[0].evidence == "입력 2025-03-14"
     # The same article from another link is the same index, not a second one.
     again = Chatbot(f"{pages}/copy/news.html", settings=settings)

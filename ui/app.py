@@ -127,6 +127,15 @@ def _add(
     return bot
 
 
+def _indexing(progress: gr.Progress) -> Callable[[int, int], None]:
+    """An index build's progress, shown on Gradio's bar."""
+
+    def update(done: int, total: int) -> None:
+        progress((done, total), desc="색인 중 · Indexing", unit="pieces")
+
+    return update
+
+
 def _pasted_name(text: str) -> str:
     """What pasted text is called in the list: its first line, cut short."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
@@ -210,13 +219,9 @@ def build_app(
         if not path:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
         name = display_name(Path(path).name)
-
-        def indexing(done: int, total: int) -> None:
-            progress((done, total), desc="색인 중 · Indexing", unit="pieces")
-
         progress(0, desc="색인 중 · Indexing")
         try:
-            bot = _add_upload(path, name, s, serving, indexing)
+            bot = _add_upload(path, name, s, serving, _indexing(progress))
         except QAError as e:
             return None, gr.skip(), gr.skip(), gr.skip(), render.status(str(e), "error"), s
         return (None, *added(bot, s))
@@ -244,12 +249,8 @@ def build_app(
         s = session_of(session)
         if not (source or "").strip():
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
-
-        def indexing(done: int, total: int) -> None:
-            progress((done, total), desc="색인 중 · Indexing", unit="pieces")
-
         try:
-            bot = _add_article(get(source), s, serving, indexing)
+            bot = _add_article(get(source), s, serving, _indexing(progress))
         except QAError as e:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), render.status(str(e), "error"), s
         return ("", *added(bot, s))
@@ -284,7 +285,9 @@ def build_app(
     def api_upload(path: str | None, session: Session | None) -> tuple[dict[str, Any], Session]:
         s = session_of(session)
         if not path:
-            raise gr.Error("no file was sent; upload a UTF-8 .txt or .md article", print_exception=False)
+            raise gr.Error(
+                "no file was sent; upload an article (.txt, .md, .html, .pdf or .docx)", print_exception=False
+            )
         name = display_name(Path(path).name)
         try:
             idx = _add_upload(path, name, s, serving, None).index
@@ -296,11 +299,10 @@ def build_app(
     def api_link(url: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         s = session_of(session)
         try:
-            idx = _add_article(fetch_article(url or "", links), s, serving, None).index
+            bot = _add_article(fetch_article(url or "", links), s, serving, None)
         except QAError as e:
             raise gr.Error(str(e), print_exception=False) from None
-        about = s.about()
-        info = {"article": s.article.name, "passages": len(idx.chunks), "about": about}
+        info = {"article": s.article.name, "passages": len(bot.index.chunks), "about": bot.about}
         return info, s
 
     def api_reset(session: Session | None) -> Session:
