@@ -53,6 +53,21 @@ def asked(cases: list[dict], para: list[dict], styles: tuple[str, ...]) -> list[
     return out
 
 
+def bundled_chat():
+    """The bundled LLM in-process, as the product's settings load it."""
+    from qa import Settings
+    from qa.backends import models
+    from qa.backends.llamacpp import LlamaCppChat
+
+    settings = Settings(answerer="extractive")
+    return LlamaCppChat(
+        model_path=str(models.bundled_model(settings.llm_model_dir)),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads,
+        extra_bufts=settings.llm_extra_bufts,
+    )
+
+
 def by_article(data: Path, styles: tuple[str, ...], limit: int | None = None) -> list[tuple[str, list]]:
     """(article name, [(style, case)]) for the first ``limit`` articles in name order."""
     para = _read(data / "para.jsonl") if set(styles) - {"orig"} else []

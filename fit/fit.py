@@ -110,6 +110,13 @@ def key(r: dict) -> str:
     return r["id"] if style(r) == "orig" else f"{r['id']}@{style(r)}"
 
 
+def folds(rows: list[dict]) -> dict[str, int]:
+    """The fold of each article of ``rows``: a seeded draw, the same for every fit."""
+    articles = sorted({r["article"] for r in rows})
+    rng = np.random.default_rng(0)
+    return {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+
+
 def held_out(
     rows: list[dict], texts: dict[str, list[str]], train_styles: tuple[str, ...] = ("orig",)
 ) -> list[tuple[float, bool, bool, bool]]:
@@ -124,9 +131,7 @@ def held_out_by_id(
     """:func:`held_out`, by :func:`key` (the case id for KorQuAD's wording). The models
     of a fold are fitted on the rows of ``train_styles`` only, and score every row of
     the held-out articles, whatever its style."""
-    articles = sorted({r["article"] for r in rows})
-    rng = np.random.default_rng(0)
-    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    fold_of = folds(rows)
     NEIGHBOURS.clear()
     out = {}
     for k in range(FOLDS):

@@ -34,10 +34,8 @@ def extract(
     band: tuple[float, float] | None = None,
     reuse: Path | None = None,
 ) -> None:
-    from fit.features import by_article, gold_sentence
+    from fit.features import bundled_chat, by_article, gold_sentence
     from qa import Chatbot, Settings
-    from qa.backends import models
-    from qa.backends.llamacpp import LlamaCppChat
     from qa.core import judge
 
     out = data / "judge.jsonl"
@@ -45,13 +43,7 @@ def extract(
     if out.exists():
         with open(out, encoding="utf-8") as f:
             done = {(r["id"], r["style"]) for r in map(json.loads, f)}
-    settings = Settings(answerer="extractive")
-    llm = LlamaCppChat(
-        model_path=str(models.bundled_model(settings.llm_model_dir)),
-        n_ctx=settings.llm_context,
-        n_threads=settings.llm_threads,
-        extra_bufts=settings.llm_extra_bufts,
-    )
+    llm = bundled_chat()
     judged: dict[tuple[str, str, int], float] = {}
     if reuse is not None:
         with open(reuse, encoding="utf-8") as f:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, fit_ranker
+from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, fit_ranker, folds
 from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
@@ -97,9 +97,7 @@ def _p(r: dict, ranker, decision) -> tuple[int, float]:
 
 def held_out(rows: list[dict]) -> dict[str, tuple[int, float]]:
     """(pick, probability) of every judged row, from models fitted without its article."""
-    articles = sorted({r["article"] for r in rows})
-    rng = np.random.default_rng(0)
-    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    fold_of = folds(rows)
     held = {}
     for k in range(FOLDS):
         ranker, decision = fit([r for r in rows if judged(r) and fold_of[r["article"]] != k])

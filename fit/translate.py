@@ -16,14 +16,9 @@ decision for that translation. Translations go to ``DATA/translations.jsonl``
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import pickle
 import re
-import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +98,10 @@ def decision_extra(
 
 
 def extract(data: Path, limit: int | None = None) -> list[dict]:
-    from fit.features import by_article, gold_sentence
-    from qa import Chatbot, Settings
-    from qa.backends import models
-    from qa.backends.llamacpp import LlamaCppChat
+    """``fit.xling``'s rows, each with the question's translation and what the Korean
+    ranker made of it."""
+    from fit.features import bundled_chat
+    from fit.xling import extract as signal_rows
     from qa.core import crosslingual as xl
     from qa.core.understand import understand
 
@@ -115,84 +110,30 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
     if cache.exists():
         with open(cache, encoding="utf-8") as f:
             known = {r["qid"]: r["ko"] for r in map(json.loads, f)}
-    settings = Settings(answerer="extractive")
-    llm = LlamaCppChat(
-        model_path=str(models.bundled_model(settings.llm_model_dir)),
-        n_ctx=settings.llm_context,
-        n_threads=settings.llm_threads,
-        extra_bufts=settings.llm_extra_bufts,
-    )
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp, open(cache, "a", encoding="utf-8") as sink:
-        settings = Settings(index_dir=Path(tmp), answerer="extractive")
-        for n, (name, group) in enumerate(by_article(data, ("en",), limit)):
-            t0 = time.perf_counter()
-            pipe = Chatbot(data / "articles" / f"{name}.txt", settings=settings).pipeline
-            index = pipe.index
-            texts = [s.text for s in index.sentences]
-            for _, c in group:
-                found = pipe.retrieve(understand(c["question"], []))
-                sparse = pipe.retriever.embeddings.sparse_query(found.query.question)
-                sig = xl.sentence_signals(found, index, pipe._xling_index(), sparse)
-                if c["id"] not in known:
-                    switched, _ = xl.switch_names(c["question"], pipe._xling_index())
-                    known[c["id"]] = translate(llm, switched)
-                    sink.write(json.dumps({"qid": c["id"], "ko": known[c["id"]]}, ensure_ascii=False) + "\n")
-                    sink.flush()
-                ko = known[c["id"]]
-                scores: dict[int, float] = {}
-                p_ko, expects_ko = 0.0, None
-                if ko:
-                    ranked = pipe.rank(pipe.retrieve(understand(ko, [])))
-                    scores = {ev.sentence.id: ev.score for ev in ranked.evidence}
-                    p_ko, expects_ko = ranked.p_answer, ranked.query.expects
-                rows.append(
-                    {
-                        "id": c["id"],
-                        "article": name,
-                        "unanswerable": c["unanswerable"],
-                        "gold": gold_sentence(index, c),
-                        "S": sig.matrix.astype(np.float32),
-                        "names": sig.names,
-                        "expects": found.query.expects,
-                        "unmatched": sig.unmatched_person,
-                        "question": c["question"],
-                        "ko": ko,
-                        "ko_scores": scores,
-                        "p_ko": p_ko,
-                        "expects_ko": expects_ko,
-                        "answer": c.get("answer", ""),
-                        "answer_en": c.get("answer_en", []),
-                        "texts": texts,
-                    }
-                )
-            print(
-                f"{n + 1:3d} {name}: {len(group)} questions, {time.perf_counter() - t0:.1f} s",
-                file=sys.stderr,
-            )
-    return rows
+    llm = bundled_chat()
+    with open(cache, "a", encoding="utf-8") as sink:
 
+        def translated(pipe: Any, c: dict) -> dict:
+            if c["id"] not in known:
+                switched, _ = xl.switch_names(c["question"], pipe._xling_index())
+                known[c["id"]] = translate(llm, switched)
+                sink.write(json.dumps({"qid": c["id"], "ko": known[c["id"]]}, ensure_ascii=False) + "\n")
+                sink.flush()
+            ko = known[c["id"]]
+            if not ko:
+                return {"ko": ko, "ko_scores": {}, "p_ko": 0.0, "expects_ko": None}
+            ranked = pipe.rank(pipe.retrieve(understand(ko, [])))
+            return {
+                "ko": ko,
+                "ko_scores": {ev.sentence.id: ev.score for ev in ranked.evidence},
+                "p_ko": ranked.p_answer,
+                "expects_ko": ranked.query.expects,
+            }
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("extract", "fit"))
-    ap.add_argument("data", type=Path)
-    ap.add_argument("--limit", type=int)
-    ap.add_argument("--write", action="store_true")
-    args = ap.parse_args()
-    path = args.data / "translate.pkl"
-    if args.what == "extract":
-        rows = extract(args.data, args.limit)
-        with open(path, "wb") as f:
-            pickle.dump(rows, f)
-        print(f"{len(rows)} rows -> {path}")
-        return
-    with open(path, "rb") as f:
-        rows = pickle.load(f)
-    from fit.translate_fit import report
-
-    report(rows, args.write)
+        return signal_rows(data, limit, translated)
 
 
 if __name__ == "__main__":
-    main()
+    from fit.xling import main
+
+    main(__doc__, "translate", extract, "fit.translate_fit")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, best_threshold, cost, figures, fit_ranker
+from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, best_threshold, cost, figures, fit_ranker, folds
 from fit.translate import DECISION_EXTRA, SENTENCE_EXTRA, decision_extra, sentence_extra
 from qa.core.crosslingual import DECISION_FEATURES, SIGNALS, best_of, decision_features
 
@@ -56,9 +56,7 @@ def _case(r: dict, ranker, decision, with_ko: bool) -> tuple[float, bool, bool, 
 
 
 def held_out(rows: list[dict], with_ko: bool) -> list[tuple[float, bool, bool, bool]]:
-    articles = sorted({r["article"] for r in rows})
-    rng = np.random.default_rng(0)
-    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    fold_of = folds(rows)
     out = []
     for k in range(FOLDS):
         train = [r for r in rows if fold_of[r["article"]] != k]

@@ -15,16 +15,22 @@ article, against the hand-set score they replace.
 from __future__ import annotations
 
 import argparse
+import importlib
 import pickle
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 
-def extract(data: Path, limit: int | None = None) -> list[dict]:
+def extract(
+    data: Path, limit: int | None = None, extra: Callable[[Any, dict], dict] | None = None
+) -> list[dict]:
+    """One row per English question; ``extra(pipeline, case)`` adds fields of its own."""
     from fit.features import by_article, gold_sentence
     from qa import Chatbot, Settings
     from qa.core import crosslingual as xl
@@ -58,6 +64,7 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
                         "answer": c.get("answer", ""),
                         "answer_en": c.get("answer_en", []),
                         "texts": texts,
+                        **(extra(pipe, c) if extra else {}),
                     }
                 )
             print(
@@ -67,14 +74,20 @@ def extract(data: Path, limit: int | None = None) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(
+    doc: str = __doc__,
+    name: str = "xling",
+    extract: Callable[[Path, int | None], list[dict]] = extract,
+    report: str = "fit.xling_fit",
+) -> None:
+    """``extract`` to ``DATA/<name>.pkl``, or ``report`` (a module's) of those rows."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("what", choices=("extract", "fit"))
     ap.add_argument("data", type=Path)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    path = args.data / "xling.pkl"
+    path = args.data / f"{name}.pkl"
     if args.what == "extract":
         rows = extract(args.data, args.limit)
         with open(path, "wb") as f:
@@ -83,9 +96,7 @@ def main() -> None:
         return
     with open(path, "rb") as f:
         rows = pickle.load(f)
-    from fit.xling_fit import report
-
-    report(rows, args.write)
+    importlib.import_module(report).report(rows, args.write)
 
 
 if __name__ == "__main__":

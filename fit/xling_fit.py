@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, best_threshold, cost, figures, fit_ranker
+from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, best_threshold, cost, figures, fit_ranker, folds
 from qa.core.crosslingual import DECISION_FEATURES, SIGNALS, best_of, decision_features
 
 #: The hand-set calibration this replaced (fitted on 88 English questions over 4 news articles),
@@ -64,9 +64,7 @@ def _old_case(r: dict) -> tuple[float, bool, bool, bool]:
 
 
 def report(rows: list[dict], write: bool) -> None:
-    articles = sorted({r["article"] for r in rows})
-    rng = np.random.default_rng(0)
-    fold_of = {a: i % FOLDS for i, a in enumerate(rng.permutation(articles))}
+    fold_of = folds(rows)
     held = []
     for k in range(FOLDS):
         train = [r for r in rows if fold_of[r["article"]] != k]
@@ -75,9 +73,7 @@ def report(rows: list[dict], write: bool) -> None:
         held += [_case(r, ranker, decision) for r in rows if fold_of[r["article"]] == k]
     old = [_old_case(r) for r in rows]
     n_ans = sum(not r["unanswerable"] for r in rows)
-    print(
-        f"{len(rows)} English questions ({n_ans} answerable), {len(articles)} articles; held out by article"
-    )
+    print(f"{len(rows)} English questions ({n_ans} answerable), {len(fold_of)} articles; held out by article")
     t = best_threshold(held)
     for name, cases, thr in (("hand-set (0.60)", old, 0.6), (f"fitted ({t})", held, t)):
         f = figures(cases, thr)
