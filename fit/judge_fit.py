@@ -27,8 +27,15 @@ from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_r
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
 GROUPS = {"ko": ("orig", "ko"), "en": ("en",)}
 #: Bands to choose from: within the band the data was judged in (``extract --band 0.1,0.9``).
-#: Those that end at 0.5 judge only what the Korean ranker declines (its threshold is 0.5).
+#: Those that end at the extractive threshold (Korean 0.35, English 0.40) judge only what
+#: the ranker declines.
 BANDS = (
+    (0.1, 0.35),
+    (0.2, 0.35),
+    (0.25, 0.35),
+    (0.1, 0.4),
+    (0.2, 0.4),
+    (0.3, 0.4),
     (0.1, 0.9),
     (0.15, 0.85),
     (0.2, 0.8),
@@ -61,6 +68,28 @@ def outcome(r: dict, answered: bool, chosen: int) -> float:
     if not answered:
         return float(not r["unanswerable"])
     return 0.0 if not r["unanswerable"] and _holds(r, chosen) else WRONG_ANSWER_COST
+
+
+#: The thresholds the rows of ``judge.jsonl`` were decided against, by the path that
+#: decided them: the Korean decision's and the cross-lingual one's (session 13).
+EXTRACTED_WITH = {0.5: "ko", 0.55: "en"}
+
+
+def shipped_thresholds() -> dict[str, float]:
+    """The thresholds the extractive decisions use now (``fit.fit`` and ``fit.xling`` write them)."""
+    data = Path(__file__).resolve().parent.parent / "qa" / "data"
+    return {
+        "ko": json.loads((data / "decision.json").read_text())["e5"]["threshold"],
+        "en": json.loads((data / "xling.json").read_text())["threshold"],
+    }
+
+
+def found(r: dict, thresholds: dict[str, float]) -> bool:
+    """Extractive mode's decision for the row at today's thresholds: a decision by the
+    probability is taken again; a rule's refusal (no number for "how many") stands."""
+    if not r["reason"].startswith("answerable p="):
+        return bool(r["found"])
+    return r["p"] >= thresholds[EXTRACTED_WITH[r["threshold"]]]
 
 
 def baseline(r: dict) -> float:
@@ -129,6 +158,8 @@ def share(rows: list[dict], band: Band) -> float:
 
 
 def report(rows: list[dict], write: bool) -> None:
+    thresholds = shipped_thresholds()
+    rows = [{**r, "found": found(r, thresholds)} for r in rows]
     out: dict = {"fitted_on": {}, "models": {}}
     grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
     for group, styles in GROUPS.items():

@@ -18,8 +18,8 @@ from tests.test_llm import ScriptedChat
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
-# Asked in a reader's own words: the ranker's best sentence is not the one that answers.
-TCARD_COMPANY_Q = "티카드는 어느 기관의 카드인가요?"
+# Asked in a reader's own words: the ranker is unsure of it (its probability lies in the band).
+UNSURE_Q = "KT 스튜디오지니의 대표는 누구인가요?"
 
 
 class JudgingChat(ScriptedChat):
@@ -56,13 +56,13 @@ def test_the_llm_judges_the_best_sentences_question_first(settings: Settings):
     chat = JudgingChat(replies=["x"] * 3, scores={})
     bot = bot_with(settings, chat)
     ranked = (
-        Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(TCARD_COMPANY_Q, []).ranked
+        Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
     )
     assert band()[0] <= ranked.p_answer <= band()[1]
-    bot.ask(TCARD_COMPANY_Q)
+    bot.ask(UNSURE_Q)
     assert len(chat.judged) == judge.CANDIDATES
     # One question's prompts start alike, so llama.cpp reads the question once.
-    assert all(t.startswith(f"Question: {TCARD_COMPANY_Q}\nSentence: ") for t in chat.judged)
+    assert all(t.startswith(f"Question: {UNSURE_Q}\nSentence: ") for t in chat.judged)
     sentences = [t.split("Sentence: ", 1)[1] for t in chat.judged]
     assert sentences[0] == " ".join(ranked.best.sentence.text.split())
 
@@ -70,17 +70,17 @@ def test_the_llm_judges_the_best_sentences_question_first(settings: Settings):
 def test_a_sentence_the_llm_says_yes_to_is_picked_and_answers(settings: Settings):
     probe = JudgingChat(replies=["x"] * 3)
     bot = bot_with(settings, probe)
-    bot.ask(TCARD_COMPANY_Q)
+    bot.ask(UNSURE_Q)
     first, second = (t.split("Sentence: ", 1)[1] for t in probe.judged[:2])
     # The LLM is sure of the second sentence and sure the first says nothing of it.
     chat = JudgingChat(replies=["x"] * 3, scores={second: 6.0, first: -6.0})
-    a = bot_with(settings, chat).ask(TCARD_COMPANY_Q)
+    a = bot_with(settings, chat).ask(UNSURE_Q)
     assert a.found and " ".join(a.sources[0].evidence.split()) == second, a.meta
     assert (a.meta["features"]["judge_0"], a.meta["features"]["judge_1"]) == (-6.0, 6.0)
     # ... and when it says No to every one, the article does not say.
     chat = JudgingChat(replies=["x"] * 3, scores={first: -8.0, second: -8.0})
     chat.scores.update({t.split("Sentence: ", 1)[1]: -8.0 for t in probe.judged})
-    assert not bot_with(settings, chat).ask(TCARD_COMPANY_Q).found
+    assert not bot_with(settings, chat).ask(UNSURE_Q).found
 
 
 def test_a_sure_ranker_does_not_ask_the_llm(settings: Settings):
@@ -91,9 +91,9 @@ def test_a_sure_ranker_does_not_ask_the_llm(settings: Settings):
 
 
 def test_a_failing_judge_leaves_the_rankers_answer(settings: Settings):
-    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(TCARD_COMPANY_Q)
+    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(UNSURE_Q)
     chat = JudgingChat(replies=["x"] * 3, judge_fails=True)
-    a = bot_with(settings, chat).ask(TCARD_COMPANY_Q)
+    a = bot_with(settings, chat).ask(UNSURE_Q)
     assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
     assert a.meta["features"]["judge_failed"] == 1.0
 
