@@ -55,9 +55,7 @@ def bot_with(settings: Settings, chat: JudgingChat) -> Chatbot:
 def test_the_llm_judges_the_best_sentences_question_first(settings: Settings):
     chat = JudgingChat(replies=["x"] * 3, scores={})
     bot = bot_with(settings, chat)
-    ranked = (
-        Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
-    )
+    ranked = Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
     assert band()[0] <= ranked.p_answer <= band()[1]
     bot.ask(UNSURE_Q)
     assert len(chat.judged) == judge.CANDIDATES
