@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, fit_ranker, folds
+from fit.fit import FOLDS, _logistic, fit_ranker, folds
 from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
@@ -62,12 +62,22 @@ def judged(r: dict) -> bool:
     return bool(r["cands"]) and r["cands"][0]["judge"] is not None
 
 
+#: What the judge's wrong answer costs, in refusals: two, where the extractive decision's
+#: costs one (``fit.fit.WRONG_ANSWER_COST``). The judge only ever answers what the
+#: ranker declined, and default mode must not score below extractive on any set: at
+#: one (session 17) it chose to answer nearly every question of the band (threshold
+#: 0.15), and on the 24 public KorQuAD articles default mode answered 10 more of 46
+#: unanswerable questions than extractive for one more right answer (148 against
+#: 157/186). Held out, KorQuAD's wording gains nothing from it at any threshold.
+JUDGE_WRONG_ANSWER_COST = 2.0
+
+
 def outcome(r: dict, answered: bool, chosen: int) -> float:
     """0 right (answered with the answer, or declined with none), 1 declined though
-    answerable, WRONG_ANSWER_COST answered wrong."""
+    answerable, JUDGE_WRONG_ANSWER_COST answered wrong."""
     if not answered:
         return float(not r["unanswerable"])
-    return 0.0 if not r["unanswerable"] and _holds(r, chosen) else WRONG_ANSWER_COST
+    return 0.0 if not r["unanswerable"] and _holds(r, chosen) else JUDGE_WRONG_ANSWER_COST
 
 
 #: The thresholds the rows of ``judge.jsonl`` were decided against, by the path that
