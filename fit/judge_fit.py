@@ -68,7 +68,9 @@ def judged(r: dict) -> bool:
 #: one (session 17) it chose to answer nearly every question of the band (threshold
 #: 0.15), and on the 24 public KorQuAD articles default mode answered 10 more of 46
 #: unanswerable questions than extractive for one more right answer (148 against
-#: 157/186). Held out, KorQuAD's wording gains nothing from it at any threshold.
+#: 157/186). Held out, KorQuAD's wording gains nothing from it at any threshold, and
+#: only the bands and thresholds that leave every question style as well off as
+#: extractive mode are chosen from (:func:`report`).
 JUDGE_WRONG_ANSWER_COST = 2.0
 
 
@@ -182,8 +184,28 @@ def report(rows: list[dict], write: bool) -> None:
         def with_time(t: float, band: Band, mine: list[dict] = mine) -> float:
             return total(mine, t, band) + JUDGED_TURN_COST * share(mine, band) * len(mine)
 
-        # The lowest held-out cost, the judged turns' time included.
-        t, band = min(((t, b) for t in grid for b in BANDS), key=lambda tb: with_time(*tb))
+        def no_style_worse(
+            t: float, band: Band, mine: list[dict] = mine, styles: tuple = styles, held: dict = held
+        ) -> bool:
+            """Held out, does every question style keep its extractive cost and right answers?"""
+            for style in styles:
+                sub = [r for r in mine if r["style"] == style]
+                right = sum(baseline(r) == 0 for r in sub)
+                if (
+                    total(sub, t, band) > sum(map(baseline, sub))
+                    or sum(result(r, held, t, band) == 0 for r in sub) < right
+                ):
+                    return False
+            return True
+
+        # The lowest held-out cost, the judged turns' time included, among the bands and
+        # thresholds that leave no question style worse off than extractive mode: default
+        # mode must not score below it on any set.
+        choices = [(t, b) for t in grid for b in BANDS]
+        safe = [tb for tb in choices if no_style_worse(*tb)]
+        if not safe:
+            print(f"{group}: every band leaves a style worse off held out; the lowest cost is taken")
+        t, band = min(safe or choices, key=lambda tb: with_time(*tb))
         print(f"{group}: {len(mine)} questions; held out, threshold {t}, band {band[0]}-{band[1]}")
         extractive = sum(map(baseline, mine))
         for b in BANDS:
