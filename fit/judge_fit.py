@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from fit.fit import FOLDS, _logistic, fit_ranker, folds
+from qa.core.crosslingual import shipped_xling
 from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
+from qa.core.model import shipped_model
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
 GROUPS = {"ko": ("orig", "ko"), "en": ("en",)}
@@ -89,11 +91,7 @@ EXTRACTED_WITH = {0.5: "ko", 0.55: "en"}
 
 def shipped_thresholds() -> dict[str, float]:
     """The thresholds the extractive decisions use now (``fit.fit`` and ``fit.xling`` write them)."""
-    data = Path(__file__).resolve().parent.parent / "qa" / "data"
-    return {
-        "ko": json.loads((data / "decision.json").read_text())["e5"]["threshold"],
-        "en": json.loads((data / "xling.json").read_text())["threshold"],
-    }
+    return {"ko": shipped_model().threshold, "en": shipped_xling().threshold}
 
 
 def found(r: dict, thresholds: dict[str, float]) -> bool:
@@ -184,19 +182,21 @@ def report(rows: list[dict], write: bool) -> None:
         def with_time(t: float, band: Band, mine: list[dict] = mine) -> float:
             return total(mine, t, band) + JUDGED_TURN_COST * share(mine, band) * len(mine)
 
+        # Each style's rows with their extractive cost and right answers, to hold every
+        # choice against.
+        extractive_by_style = [
+            (sub, sum(map(baseline, sub)), sum(baseline(r) == 0 for r in sub))
+            for sub in ([r for r in mine if r["style"] == style] for style in styles)
+        ]
+
         def no_style_worse(
-            t: float, band: Band, mine: list[dict] = mine, styles: tuple = styles, held: dict = held
+            t: float, band: Band, held: dict = held, by_style: list = extractive_by_style
         ) -> bool:
             """Held out, does every question style keep its extractive cost and right answers?"""
-            for style in styles:
-                sub = [r for r in mine if r["style"] == style]
-                right = sum(baseline(r) == 0 for r in sub)
-                if (
-                    total(sub, t, band) > sum(map(baseline, sub))
-                    or sum(result(r, held, t, band) == 0 for r in sub) < right
-                ):
-                    return False
-            return True
+            return all(
+                total(sub, t, band) <= cost and sum(result(r, held, t, band) == 0 for r in sub) >= right
+                for sub, cost, right in by_style
+            )
 
         # The lowest held-out cost, the judged turns' time included, among the bands and
         # thresholds that leave no question style worse off than extractive mode: default
