@@ -1,6 +1,7 @@
 """The LLM judge's ranker and decision, fitted on the training titles.
 
     python -m fit.judge extract fit/data [--limit N]   # the real pipeline and the real LLM judge
+    python -m fit.judge rescore fit/data --features /tmp/fitdata   # after a refit of the decisions
     python -m fit.judge fit fit/data [--write]         # held-out figures; --write: qa/data/judge.json
 
 ``extract`` asks every case that ``para.jsonl`` rewrites in its three styles
@@ -12,7 +13,10 @@ what the decision said, and has the bundled LLM judge each of those sentences
 questions already there. ``--reuse OLD.jsonl`` takes the LLM's logit for a
 question and a sentence from an earlier run where it has one (it depends on
 neither the ranker nor the decision), so refitting those asks the LLM only of
-sentences it has not judged. ``fit`` is ``fit/judge_fit.py``.
+sentences it has not judged. ``rescore`` puts each row's probability on the
+decisions refitted since (``fit.fit``, ``fit.xling``): held out, from the
+features those fit on, so that the judge is fitted and measured against the
+extractive decisions as they are. ``fit`` is ``fit/judge_fit.py``.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def extract(
                     "question": c["question"],
                     "expects": ranked.query.expects,
                     "p": ranked.p_answer,
-                    "threshold": ranked.threshold,
+                    "path": pipe.path(ranked.query),
                     "found": decision.found,
                     "reason": decision.reason,
                     "cands": [
@@ -110,19 +114,61 @@ def extract(
             )
 
 
+def rescore(path: Path, features: Path) -> None:
+    """Each row's probability from the shipped decisions' fit, held out (5 folds by article):
+    Korean-path rows from ``features.pkl`` (``fit.fit``), English-path ones from
+    ``xling.pkl`` (``fit.xling``); the decision is then taken again at today's thresholds."""
+    import pickle
+
+    from fit import fit as fitting
+    from fit import xling_fit
+    from fit.judge_fit import found, shipped_thresholds
+
+    with open(features / "features.pkl", "rb") as f:
+        korean = fitting.held_out_by_id(
+            pickle.load(f), fitting.article_texts(features), ("orig",), fitting.DECISION_STYLES
+        )
+    with open(features / "xling.pkl", "rb") as f:
+        english = xling_fit.held_out_by_id(pickle.load(f))
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    thresholds = shipped_thresholds()
+    kept = []
+    for r in rows:
+        key = r["id"] if r["style"] == "orig" else f"{r['id']}@{r['style']}"
+        held = korean.get(key) if r["path"] == "ko" else english.get(r["id"]) if r["style"] == "en" else None
+        if held is None:  # a Korean question the language detection sent down the English path
+            continue
+        r["p"] = round(held[0], 5)
+        r["found"] = found(r, thresholds)
+        kept.append(r)
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in kept)
+    left = len(rows) - len(kept)
+    print(f"{len(kept)} rows rescored, {left} without a held-out probability left out -> {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("extract", "fit"))
+    ap.add_argument("what", choices=("extract", "rescore", "fit"))
     ap.add_argument("data", type=Path)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--styles", default=",".join(STYLES), help="extract: the styles to ask")
     ap.add_argument("--band", help="extract: LO,HI, the ranker's probabilities to judge within")
     ap.add_argument("--reuse", type=Path, help="extract: the LLM's logits of an earlier run's rows")
+    ap.add_argument(
+        "--features", type=Path, help="rescore: the folder of features.pkl, xling.pkl and articles/"
+    )
     args = ap.parse_args()
     if args.what == "extract":
         band = tuple(float(x) for x in args.band.split(",")) if args.band else None
         extract(args.data, args.limit, tuple(args.styles.split(",")), band, args.reuse)  # type: ignore[arg-type]
+        return
+    if args.what == "rescore":
+        if args.features is None:
+            ap.error("rescore needs --features")
+        rescore(args.data / "judge.jsonl", args.features)
         return
     from fit.judge_fit import report
 

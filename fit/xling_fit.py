@@ -9,6 +9,7 @@ import numpy as np
 
 from fit.fit import FOLDS, WRONG_ANSWER_COST, _logistic, best_threshold, cost, figures, fit_ranker, folds
 from qa.core.crosslingual import DECISION_FEATURES, SIGNALS, best_of, decision_features
+from qa.core.model import Linear, sigmoid
 
 #: The hand-set calibration this replaced (fitted on 88 English questions over 4 news articles),
 #: kept to compare against.
@@ -25,22 +26,21 @@ def _as_ranker_rows(rows: list[dict]) -> list[dict]:
     return [{"X": r["S"], "gold": r["gold"]} for r in rows]
 
 
-def fit_decision(rows: list[dict], ranker) -> tuple[np.ndarray, float]:
+def fit_decision(rows: list[dict], ranker) -> Linear:
     Q, y = [], []
     for r in rows:
         logits = best_of(r["S"] @ ranker[0] + ranker[1], r["S"], r["expects"])
         top = int(np.argmax(logits))
         Q.append(decision_features(logits, r["S"], r["unmatched"]))
         y.append(not r["unanswerable"] and _holds(r, top))
-    return _logistic(np.array(Q), np.array(y, dtype=int))
+    return Linear(*_logistic(np.array(Q), np.array(y, dtype=int)))
 
 
 def _case(r: dict, ranker, decision) -> tuple[float, bool, bool, bool]:
     logits = best_of(r["S"] @ ranker[0] + ranker[1], r["S"], r["expects"])
     top = int(np.argmax(logits))
     q = decision_features(logits, r["S"], r["unmatched"])
-    p = 1 / (1 + np.exp(-(q @ decision[0] + decision[1])))
-    return float(p), not r["unanswerable"], _holds(r, top), top == r["gold"]
+    return sigmoid(decision.logit(q)), not r["unanswerable"], _holds(r, top), top == r["gold"]
 
 
 def _old_case(r: dict) -> tuple[float, bool, bool, bool]:
@@ -63,14 +63,23 @@ def _old_case(r: dict) -> tuple[float, bool, bool, bool]:
     return float(1 / (1 + np.exp(-logit))), not r["unanswerable"], _holds(r, top), top == r["gold"]
 
 
-def report(rows: list[dict], write: bool) -> None:
+def held_out_by_id(rows: list[dict]) -> dict[str, tuple[float, bool, bool, bool]]:
+    """(p_answer, answerable, best holds the answer, best is the gold sentence) of every
+    row by its id, each from models fitted on the folds that do not hold its article."""
     fold_of = folds(rows)
-    held = []
+    out = {}
     for k in range(FOLDS):
         train = [r for r in rows if fold_of[r["article"]] != k]
         ranker = fit_ranker(_as_ranker_rows(train))
         decision = fit_decision(train, ranker)
-        held += [_case(r, ranker, decision) for r in rows if fold_of[r["article"]] == k]
+        out |= {r["id"]: _case(r, ranker, decision) for r in rows if fold_of[r["article"]] == k}
+    return out
+
+
+def report(rows: list[dict], write: bool) -> None:
+    fold_of = folds(rows)
+    by_id = held_out_by_id(rows)
+    held = [by_id[r["id"]] for r in rows]
     old = [_old_case(r) for r in rows]
     n_ans = sum(not r["unanswerable"] for r in rows)
     print(f"{len(rows)} English questions ({n_ans} answerable), {len(fold_of)} articles; held out by article")
@@ -85,7 +94,7 @@ def report(rows: list[dict], write: bool) -> None:
     ranker = fit_ranker(_as_ranker_rows(rows))
     decision = fit_decision(rows, ranker)
     print("  ranker:", dict(zip(SIGNALS, np.round(ranker[0], 3), strict=True)))
-    print("  decision:", dict(zip(DECISION_FEATURES, np.round(decision[0], 3), strict=True)))
+    print("  decision:", dict(zip(DECISION_FEATURES, np.round(decision.weights, 3), strict=True)))
     if write:
         out = {
             "fitted_on": f"{len(rows)} English questions of the training titles (python -m fit.xling)",
@@ -94,8 +103,8 @@ def report(rows: list[dict], write: bool) -> None:
                 "bias": round(ranker[1], 6),
             },
             "decision": {
-                **dict(zip(DECISION_FEATURES, decision[0].round(6).tolist(), strict=True)),
-                "bias": round(decision[1], 6),
+                **dict(zip(DECISION_FEATURES, decision.weights.round(6).tolist(), strict=True)),
+                "bias": round(decision.bias, 6),
             },
             "threshold": t,
         }

@@ -224,7 +224,12 @@ class Pipeline:
     def judged(self, ranked: Ranked) -> Ranked:
         if self.judge is None:
             return ranked
-        return judged(ranked, self.judge, "en" if self._crosses(ranked.query) else "ko")
+        return judged(ranked, self.judge, self.path(ranked.query))
+
+    def path(self, query: Query) -> str:
+        """The ranking a question takes: "ko" the article's own language, "en" the
+        cross-lingual one (``qa.core.crosslingual``), which has models of its own."""
+        return "en" if self._crosses(query) else "ko"
 
     def _write(self, decision: Decision) -> Iterator[str | Draft]:
         if decision.found:

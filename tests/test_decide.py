@@ -162,3 +162,27 @@ def test_a_neighbour_nearly_as_likely_is_shown_with_the_best(ranked, shown):
 
     got = _neighbour(ranked)
     assert (got.sentence.id if got else None) == shown
+
+
+def test_the_decisions_trees_as_shipped_give_what_scikit_learn_fitted():
+    """The trees survive their trip through JSON: the product's NumPy walk gives
+    scikit-learn's own logit, also where a value sits exactly on a threshold."""
+    import json
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from fit.fit import DECISION_TREES, boosted_trees
+    from qa.core.model import Trees
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 4))
+    X[:, 3] = np.round(X[:, 3])  # a feature of a few values, as coverage shares are
+    y = (X[:, 0] + X[:, 1] * X[:, 2] + X[:, 3] + rng.normal(size=2000) > 0).astype(int)
+    names = ("a", "b", "c", "d")
+    written = json.loads(json.dumps(boosted_trees(X, y).to_json(names)))
+    shipped = Trees.from_json(written, names)
+    reference = HistGradientBoostingClassifier(**DECISION_TREES).fit(X, y).decision_function(X[:300])
+    assert np.abs(np.array([shipped.logit(x) for x in X[:300]]) - reference).max() < 1e-4
+    # features found by name: the same trees read against a reordered list
+    moved = Trees.from_json(written, ("x", *names[::-1]))
+    assert moved.logit(np.array([0.0, *X[7][::-1]])) == pytest.approx(shipped.logit(X[7]))

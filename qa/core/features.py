@@ -90,12 +90,34 @@ class SentenceStats:
         self.surfaces = [_surface(s.text) for s in index.sentences]
         self.article_surface = "\n".join(self.surfaces)
         self.article_terms = set().union(*self.term_sets) if self.term_sets else set()
-        n = len(index.sentences)
-        para = np.array([s.paragraph for s in index.sentences])
         #: previous / next sentence in the same paragraph, or -1
-        self.prev = np.array([i - 1 if i > 0 and para[i - 1] == para[i] else -1 for i in range(n)])
-        self.next = np.array([i + 1 if i + 1 < n and para[i + 1] == para[i] else -1 for i in range(n)])
+        self.prev, self.next = neighbours([s.paragraph for s in index.sentences])
         self.length = np.log(np.array([max(len(s.text), 1) for s in index.sentences], dtype=np.float64))
+
+
+def neighbours(paragraphs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The previous and the next sentence of each in its paragraph (-1 where there is none),
+    from every sentence's paragraph number."""
+    n = len(paragraphs)
+    prev = np.array([i - 1 if i > 0 and paragraphs[i - 1] == paragraphs[i] else -1 for i in range(n)])
+    nxt = np.array([i + 1 if i + 1 < n and paragraphs[i + 1] == paragraphs[i] else -1 for i in range(n)])
+    return prev.astype(np.int64), nxt.astype(np.int64)
+
+
+def eligible(X: np.ndarray, prev: np.ndarray, nxt: np.ndarray, expects: str | None) -> np.ndarray:
+    """The sentences that may be the evidence: those of the retrieved passages and their
+    neighbours (every sentence when nothing was retrieved) that can hold the kind of
+    answer asked for (a number, a date, the byline). The others rank below all of them
+    (``qa.core.rank``), and the decision and the fit see the same."""
+    retrieved = X[:, COLUMN["chunk"]] > 0
+    keep = np.ones(len(X), dtype=bool)
+    if retrieved.any():
+        keep = retrieved.copy()
+        keep[prev[retrieved & (prev >= 0)]] = True
+        keep[nxt[retrieved & (nxt >= 0)]] = True
+    if expects:
+        keep &= X[:, COLUMN["kind_fits"]] > 0
+    return keep
 
 
 def candidates(

@@ -13,7 +13,7 @@ import numpy as np
 
 from index.chunking import Sentence
 from index.store import ArticleIndex
-from qa.core.features import COLUMN, SentenceStats, candidates
+from qa.core.features import COLUMN, SentenceStats, candidates, eligible
 from qa.core.model import QUESTION_FEATURES, Model, question_features
 from qa.core.retrieve import Hit, Retrieved
 from qa.core.understand import Query
@@ -104,21 +104,12 @@ def rank(retrieved: Retrieved, stats: SentenceStats, model: Model, limit: int = 
     query, vector, hits = retrieved.query, retrieved.vector, retrieved.hits
     index = stats.index
     cand = candidates(query, stats, vector, hits)
-    logits = model.rank(cand.X)
-    # A sentence that can hold the kind of answer asked for (any sentence, when none is asked).
+    # Evidence comes from the retrieved passages (and the sentences next to them); one that
+    # cannot hold the kind of answer asked for (a number, a date, the byline) never outranks
+    # one that can: it cannot give the answer, however close.
+    usable = eligible(cand.X, stats.prev, stats.next, query.expects)
+    logits = model.rank(cand.X) - np.where(usable, 0.0, 100.0)
     fits = cand.X[:, COLUMN["kind_fits"]] > 0 if query.expects else np.ones(len(logits), dtype=bool)
-    if hits:
-        # Evidence comes from the retrieved passages (and the sentences next to them).
-        keep = np.zeros(len(logits), dtype=bool)
-        for h in hits:
-            keep[list(h.chunk.sentences)] = True
-        near = keep.copy()
-        near[stats.prev[keep & (stats.prev >= 0)]] = True
-        near[stats.next[keep & (stats.next >= 0)]] = True
-        logits = np.where(near, logits, logits - 100.0)
-    # A sentence that cannot hold the kind of answer asked for (a number, a date, the
-    # byline) never outranks one that can: it cannot give the answer, however close.
-    logits = np.where(fits, logits, logits - 100.0)
     by_chunk = {h.chunk.id: h for h in hits}
     out = []
     for i in np.argsort(-logits, kind="stable")[:limit]:
