@@ -497,3 +497,19 @@ def test_prompt_states_stay_within_their_memory(real_llm):
     # The market state made room for the bridge one, so its evidence is read again.
     assert new_tokens(ask_chat(chat, market, "무슨 요일에 여나요?")) > 30
     assert len(states) == 1
+
+
+def test_an_answer_after_a_judgement_does_not_read_the_instructions_again(real_llm):
+    """The judge's prompts push the writer's fixed instructions (~430 tokens, 8-10 s
+    here) out of the context; the next answer restores them from a kept state."""
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.core import judge
+
+    park = ["한빛공원은 내년 3월 새 단장을 마치고 다시 문을 연다."]  # evidence no other test uses
+    chat = LlamaCppChat(model_path=str(real_llm), max_tokens=8)
+    ask_chat(chat, FESTIVAL, "관람객은 몇 명인가요?")
+    chat.yes_no([judge.PROMPT.format_messages(request=f"Question: 언제 문을 여나요?\nSentence: {park[0]}")])
+    reply = ask_chat(chat, park, "언제 문을 여나요?")
+    usage = reply.usage_metadata
+    assert usage is not None and usage["input_tokens"] > 400
+    assert new_tokens(reply) < 150, usage

@@ -252,7 +252,10 @@ class PromptStates:
 
     def restore(self, llama: Llama, prompt: list[int], shared: int) -> None:
         """Load the state sharing the longest start with ``prompt`` when it saves more than
-        the context already holds and more than ``shared``, the start of every prompt."""
+        the context already holds. That may be no more than ``shared``, the start of
+        every prompt of its kind: after a prompt of another kind (the judge's between
+        two answers) the context no longer holds it, and reading the writer's fixed
+        instructions again took 8-10 s of a judged turn here."""
         import llama_cpp
 
         held = _common_prefix(llama.input_ids[: llama.n_tokens], prompt)
@@ -262,7 +265,7 @@ class PromptStates:
             if n > best_len:
                 best, best_len = key, n
         self._reused = best if best is not None and best_len > shared + self.MIN_GAIN else None
-        if best is None or best_len <= max(held, shared) + self.MIN_GAIN:
+        if best is None or best_len <= held + self.MIN_GAIN:
             return
         tokens, data = self._states[best]
         buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
@@ -272,6 +275,12 @@ class PromptStates:
             return
         _holds(llama, tokens)
         self._states.move_to_end(best)
+
+    def keep(self, llama: Llama) -> None:
+        """Keep the context's state whatever it holds: a warmed prompt's fixed instructions,
+        which a prompt of that kind restores after one of another kind."""
+        self._reused = None
+        self.save(llama, 0)
 
     def save(self, llama: Llama, shared: int) -> None:
         """Keep the context's state, unless a kept one already covers its start after ``shared``."""
@@ -334,17 +343,20 @@ class LlamaCppChat(BaseChatModel):
 
         Evaluating a few hundred tokens of fixed instructions costs 10-30 s on
         two cores; the evaluated state (about 30 kB a token) is saved to
-        ``state_dir`` the first time and read back on later starts.
+        ``state_dir`` the first time and read back on later starts, and kept in
+        memory (:class:`PromptStates`) for prompts of this kind that follow one of
+        another kind.
         """
         model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama = model.llama
         with model.lock:
+            model.states.capacity = self.state_cache_mb << 20
             path = self._state_file(messages)
-            if path and _restore(llama, path):
-                return
-            llama.create_chat_completion(messages=_as_dicts(messages), max_tokens=1, temperature=0)
-            if path:
-                _save(llama, path)
+            if not (path and _restore(llama, path)):
+                llama.create_chat_completion(messages=_as_dicts(messages), max_tokens=1, temperature=0)
+                if path:
+                    _save(llama, path)
+            model.states.keep(llama)
 
     def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
         """For each prompt, how much likelier the model's reply starts with "Yes" than
