@@ -131,23 +131,22 @@ def fit_decision(rows: list[dict], ranker: tuple[np.ndarray, float], texts) -> T
     return boosted_trees(np.array(Q), np.array(y, dtype=int))
 
 
-def boosted_trees(X: np.ndarray, y: np.ndarray, settings: dict | None = None) -> Trees:
-    """Histogram gradient boosting on ``X`` (``settings``: ``DECISION_TREES``), as the
-    plain arrays of :class:`Trees`."""
+def boosted_trees(X: np.ndarray, y: np.ndarray) -> Trees:
+    """Histogram gradient boosting (``DECISION_TREES``) on ``X``, as the plain arrays of
+    :class:`Trees`."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    m = HistGradientBoostingClassifier(**(settings or DECISION_TREES)).fit(X, y)
+    m = HistGradientBoostingClassifier(**DECISION_TREES).fit(X, y)
     nodes = [predictors[0].nodes for predictors in m._predictors]
     width = max(len(n) for n in nodes)
 
     def column(field: str, leaf: float | None = None) -> np.ndarray:
-        out = np.zeros((len(nodes), width))
+        """``field`` of every tree's nodes; with ``leaf``, that value at the leaves and
+        in the padding."""
+        out = np.full((len(nodes), width), 0.0 if leaf is None else leaf)
         for t, n in enumerate(nodes):
             values = n[field].astype(np.float64)
-            if leaf is not None:
-                values = np.where(n["is_leaf"], leaf, values)
-            out[t, : len(n)] = values
-            out[t, len(n) :] = -1 if leaf is not None else 0
+            out[t, : len(n)] = values if leaf is None else np.where(n["is_leaf"], leaf, values)
         return out
 
     return Trees(

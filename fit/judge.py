@@ -135,8 +135,13 @@ def rescore(path: Path, features: Path) -> None:
     thresholds = shipped_thresholds()
     kept = []
     for r in rows:
-        key = r["id"] if r["style"] == "orig" else f"{r['id']}@{r['style']}"
-        held = korean.get(key) if r["path"] == "ko" else english.get(r["id"]) if r["style"] == "en" else None
+        held = (
+            korean.get(fitting.key(r))
+            if r["path"] == "ko"
+            else english.get(r["id"])
+            if r["style"] == "en"
+            else None
+        )
         if held is None:  # a Korean question the language detection sent down the English path
             continue
         r["p"] = round(held[0], 5)
