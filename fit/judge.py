@@ -1,6 +1,6 @@
 """The LLM judge's ranker and decision, fitted on the training titles.
 
-    python -m fit.judge extract fit/data [--limit N]   # the real pipeline and the real LLM judge
+    python -m fit.judge extract fit/data [--limit N] [--styles en] [--candidates K] [--reuse OLD]
     python -m fit.judge rescore fit/data --features /tmp/fitdata   # after a refit of the decisions
     python -m fit.judge fit fit/data [--write]         # held-out figures; --write: qa/data/judge.json
 
@@ -13,7 +13,9 @@ what the decision said, and has the bundled LLM judge each of those sentences
 questions already there. ``--reuse OLD.jsonl`` takes the LLM's logit for a
 question and a sentence from an earlier run where it has one (it depends on
 neither the ranker nor the decision), so refitting those asks the LLM only of
-sentences it has not judged. ``rescore`` puts each row's probability on the
+sentences it has not judged. ``--candidates K`` judges the ranker's ``K`` best sentences
+(the English rows hold five since session 19; ``fit`` chooses how many the product
+reads). ``rescore`` puts each row's probability on the
 decisions refitted since (``fit.fit``, ``fit.xling``): held out, from the
 features those fit on, so that the judge is fitted and measured against the
 extractive decisions as they are. ``fit`` is ``fit/judge_fit.py``.
@@ -37,6 +39,7 @@ def extract(
     styles: tuple[str, ...] = STYLES,
     band: tuple[float, float] | None = None,
     reuse: Path | None = None,
+    k: int | None = None,
 ) -> None:
     from fit.features import bundled_chat, by_article, gold_sentence
     from qa import Chatbot, Settings
@@ -71,7 +74,7 @@ def extract(
             for style, c in todo:
                 decision = pipe.decision(c["question"], [])
                 ranked = decision.ranked
-                top = judge.candidates(ranked)
+                top = judge.candidates(ranked, k or judge.CANDIDATES)
                 # Outside the band the LLM is not asked at run time: no need to ask it here.
                 lo, hi = band or judge.BAND
                 asked = lo <= ranked.p_answer <= hi
@@ -162,13 +165,15 @@ def main() -> None:
     ap.add_argument("--styles", default=",".join(STYLES), help="extract: the styles to ask")
     ap.add_argument("--band", help="extract: LO,HI, the ranker's probabilities to judge within")
     ap.add_argument("--reuse", type=Path, help="extract: the LLM's logits of an earlier run's rows")
+    ap.add_argument("--candidates", type=int, help="extract: how many best sentences to judge")
     ap.add_argument(
         "--features", type=Path, help="rescore: the folder of features.pkl, xling.pkl and articles/"
     )
     args = ap.parse_args()
     if args.what == "extract":
         band = tuple(float(x) for x in args.band.split(",")) if args.band else None
-        extract(args.data, args.limit, tuple(args.styles.split(",")), band, args.reuse)  # type: ignore[arg-type]
+        styles = tuple(args.styles.split(","))
+        extract(args.data, args.limit, styles, band, args.reuse, args.candidates)  # type: ignore[arg-type]
         return
     if args.what == "rescore":
         if args.features is None:

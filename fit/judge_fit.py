@@ -8,10 +8,11 @@ ranker scores and, within the band, the LLM's "Yes" minus "No" logit
 (``DECISION_FEATURES``) says whether a question the ranker declines is
 answered after all: what the ranker answers stays answered (with the judged
 pick), so default mode answers every question extractive mode answers. Outside
-the band, the extractive outcome stands. Korean questions (KorQuAD's wording and a chat user's) and
-English ones (the cross-lingual ranker's scores live on another scale) get
-models of their own. Held out: 5 folds by article, against the extractive
-outcome of the same questions.
+the band, the extractive outcome stands. How many of the ranker's best sentences
+the LLM reads is chosen too, up to as many as the rows were judged over. Korean
+questions (KorQuAD's wording and a chat user's) and English ones (the cross-lingual
+ranker's scores live on another scale) get models of their own. Held out: 5 folds
+by article, against the extractive outcome of the same questions.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from fit.fit import FOLDS, _logistic, fit_ranker, folds
 from qa.core.crosslingual import shipped_xling
-from qa.core.judge import DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
+from qa.core.judge import CANDIDATES, DECISION_FEATURES, RANK_FEATURES, decision_row, rank_rows
 from qa.core.model import shipped_model
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "judge.json"
@@ -59,7 +60,7 @@ BANDS = (
 )
 #: What a judged turn costs, in refusals: the LLM reads three prompts (~1 s here) before
 #: the answer starts. Twenty judged turns weigh as much as one refusal: a band that
-#: judges twice as often must buy more than that.
+#: judges twice as often must buy more than that (and five prompts cost 5/3 of it).
 JUDGED_TURN_COST = 0.05
 
 
@@ -169,54 +170,59 @@ def share(rows: list[dict], band: Band) -> float:
     return sum(asked(r, band) for r in rows) / len(rows)
 
 
+def _choose(mine: list[dict], styles: tuple[str, ...], k: int) -> tuple[float, float, Band, dict]:
+    """(held-out cost with the judged turns' time, threshold, band, held-out picks) of the
+    judge over the ranker's ``k`` best sentences: the lowest cost among the bands and
+    thresholds that leave no question style worse off than extractive mode."""
+    held = held_out(mine)
+    grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
+
+    def total(rs: list[dict], t: float, band: Band) -> float:
+        return sum(result(r, held, t, band) for r in rs)
+
+    def with_time(t: float, band: Band) -> float:
+        return total(mine, t, band) + JUDGED_TURN_COST * k / 3 * share(mine, band) * len(mine)
+
+    # Each style's rows with their extractive cost and right answers, to hold every
+    # choice against.
+    by_style = [
+        (sub, sum(map(baseline, sub)), sum(baseline(r) == 0 for r in sub))
+        for sub in ([r for r in mine if r["style"] == style] for style in styles)
+    ]
+
+    def no_style_worse(t: float, band: Band) -> bool:
+        """Held out, does every question style keep its extractive cost and right answers?"""
+        return all(
+            total(sub, t, band) <= cost and sum(result(r, held, t, band) == 0 for r in sub) >= right
+            for sub, cost, right in by_style
+        )
+
+    choices = [(t, b) for t in grid for b in BANDS]
+    safe = [tb for tb in choices if no_style_worse(*tb)]
+    if not safe:
+        print(f"  {k} candidates: every band leaves a style worse off held out; the lowest cost is taken")
+    t, band = min(safe or choices, key=lambda tb: with_time(*tb))
+    return with_time(t, band), t, band, held
+
+
 def report(rows: list[dict], write: bool) -> None:
     thresholds = shipped_thresholds()
     rows = [{**r, "found": found(r, thresholds)} for r in rows]
     out: dict = {"fitted_on": {}, "models": {}}
-    grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
     for group, styles in GROUPS.items():
-        mine = [r for r in rows if r["style"] in styles]
-        held = held_out(mine)
-
-        def total(rs: list[dict], t: float, band: Band, held: dict = held) -> float:
-            return sum(result(r, held, t, band) for r in rs)
-
-        def with_time(t: float, band: Band, mine: list[dict] = mine) -> float:
-            return total(mine, t, band) + JUDGED_TURN_COST * share(mine, band) * len(mine)
-
-        # Each style's rows with their extractive cost and right answers, to hold every
-        # choice against.
-        extractive_by_style = [
-            (sub, sum(map(baseline, sub)), sum(baseline(r) == 0 for r in sub))
-            for sub in ([r for r in mine if r["style"] == style] for style in styles)
-        ]
-
-        def no_style_worse(
-            t: float, band: Band, held: dict = held, by_style: list = extractive_by_style
-        ) -> bool:
-            """Held out, does every question style keep its extractive cost and right answers?"""
-            return all(
-                total(sub, t, band) <= cost and sum(result(r, held, t, band) == 0 for r in sub) >= right
-                for sub, cost, right in by_style
-            )
-
-        # The lowest held-out cost, the judged turns' time included, among the bands and
-        # thresholds that leave no question style worse off than extractive mode: default
-        # mode must not score below it on any set.
-        choices = [(t, b) for t in grid for b in BANDS]
-        safe = [tb for tb in choices if no_style_worse(*tb)]
-        if not safe:
-            print(f"{group}: every band leaves a style worse off held out; the lowest cost is taken")
-        t, band = min(safe or choices, key=lambda tb: with_time(*tb))
-        print(f"{group}: {len(mine)} questions; held out, threshold {t}, band {band[0]}-{band[1]}")
-        extractive = sum(map(baseline, mine))
-        for b in BANDS:
-            tb = min(grid, key=lambda t, b=b: total(mine, t, b))
-            print(
-                f"  band {b[0]:.2f}-{b[1]:.2f}: cost {total(mine, tb, b):.0f} at {tb} "
-                f"(extractive {extractive:.0f}), {share(mine, b):.0%} of turns judged, "
-                f"with their time {with_time(tb, b):.1f}"
-            )
+        everyone = [r for r in rows if r["style"] in styles]
+        # The lowest held-out cost, the judged turns' time included, over how many of the
+        # ranker's best sentences the LLM judges (as many as the data was judged with).
+        most = max(len(r["cands"]) for r in everyone)
+        tried = {}
+        for k in range(CANDIDATES, max(most, CANDIDATES) + 1):
+            mine_k = [{**r, "cands": r["cands"][:k]} for r in everyone]
+            tried[k] = (*_choose(mine_k, styles, k), mine_k)
+            cost, t_k, band_k = tried[k][:3]
+            print(f"{group}: {k} candidates: cost {cost:.1f} at {t_k}, band {band_k[0]}-{band_k[1]}")
+        k = min(tried, key=lambda k: tried[k][0])
+        _, t, band, held, mine = tried[k]
+        print(f"{group}: {len(mine)} questions; held out, {k} candidates, threshold {t}, band {band}")
         for style in styles:
             sub = [r for r in mine if r["style"] == style]
             ans = [r for r in sub if not r["unanswerable"]]
@@ -225,7 +231,7 @@ def report(rows: list[dict], write: bool) -> None:
             after = [sum(result(r, held, t, band) == 0 for r in rs) for rs in (sub, ans, una)]
             print(
                 f"  {style:5s} {len(sub)} ({share(sub, band):.0%} judged): cost "
-                f"{sum(map(baseline, sub)):.0f} -> {total(sub, t, band):.0f}; "
+                f"{sum(map(baseline, sub)):.0f} -> {sum(result(r, held, t, band) for r in sub):.0f}; "
                 f"right {before[0]} -> {after[0]}; "
                 f"answerable {before[1]} -> {after[1]} of {len(ans)}; "
                 f"unanswerable declined {before[2]} -> {after[2]} of {len(una)}"
@@ -237,6 +243,7 @@ def report(rows: list[dict], write: bool) -> None:
         out["fitted_on"][group] = f"{len(inside)} questions of the training titles in {', '.join(styles)}"
         out["models"][group] = {
             "band": list(band),
+            "candidates": k,
             "ranker": dict(zip(RANK_FEATURES, ranker[0].round(6).tolist(), strict=True)),
             "decision": {
                 **dict(zip(DECISION_FEATURES, decision[0].round(6).tolist(), strict=True)),

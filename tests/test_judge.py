@@ -78,11 +78,26 @@ def test_the_llm_judges_the_best_sentences_question_first(settings: Settings):
     ranked = Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
     assert band()[0] <= ranked.p_answer < ranked.threshold
     bot.ask(UNSURE_Q)
-    assert len(chat.judged) == judge.CANDIDATES
+    assert len(chat.judged) == SHIPPED("ko").candidates  # type: ignore[union-attr]
     # One question's prompts start alike, so llama.cpp reads the question once.
     assert all(t.startswith(f"Question: {UNSURE_Q}\nSentence: ") for t in chat.judged)
     sentences = [t.split("Sentence: ", 1)[1] for t in chat.judged]
     assert sentences[0] == " ".join(ranked.best.sentence.text.split())
+
+
+def test_an_english_question_has_as_many_sentences_judged_as_its_fit_says(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    fitted = SHIPPED("en")
+    assert fitted is not None
+    wide = {"ko": SHIPPED("ko"), "en": dataclasses.replace(fitted, band=WIDE)}
+    monkeypatch.setattr(judge, "shipped", lambda group: wide[group])
+    chat = JudgingChat(replies=["x"] * 3)
+    question = "Who is the head of KT Studio Genie?"
+    bot_with(settings, chat).ask(question)
+    assert len(chat.judged) == fitted.candidates
+    assert all(t.startswith(f"Question: {question}\nSentence: ") for t in chat.judged)
+    assert len({t.split("Sentence: ", 1)[1] for t in chat.judged}) == fitted.candidates
 
 
 def test_a_sentence_the_llm_says_yes_to_is_picked_and_answers(settings: Settings):

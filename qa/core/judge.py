@@ -44,7 +44,8 @@ INSTRUCTIONS = (
 )
 PROMPT = ChatPromptTemplate.from_messages([("system", INSTRUCTIONS), ("human", "{request}")])
 
-#: How many of the ranker's best sentences the LLM judges.
+#: How many of the ranker's best sentences the LLM judges, unless the fitted judge says
+#: (``candidates`` in ``qa/data/judge.json``).
 CANDIDATES = 3
 #: The ranker's probabilities within which ``fit/judge.py`` has the LLM judge the
 #: training questions; each fitted judge asks it within a band of its own inside this one.
@@ -140,6 +141,8 @@ class Fitted:
     threshold: float
     #: The ranker's probabilities within which the LLM is asked.
     band: tuple[float, float]
+    #: How many of the ranker's best sentences it judges.
+    candidates: int = CANDIDATES
 
     def pick(self, X: np.ndarray) -> int:
         return int(np.argmax(X @ self.ranker))
@@ -165,6 +168,7 @@ def shipped(group: str) -> Fitted | None:
         decision_bias=float(raw["decision"]["bias"]),
         threshold=float(raw["threshold"]),
         band=(float(raw["band"][0]), float(raw["band"][1])),
+        candidates=int(raw.get("candidates", CANDIDATES)),
     )
 
 
@@ -179,7 +183,7 @@ def judged(ranked: Ranked, model: YesNo, group: str) -> Ranked:
     p = ranked.p_answer
     if fitted is None or not fitted.band[0] <= p <= fitted.band[1]:
         return ranked
-    top = candidates(ranked)
+    top = candidates(ranked, fitted.candidates)
     if not top:
         return ranked
     try:
