@@ -236,7 +236,8 @@ def report(rows: list[dict], write: bool) -> None:
                 f"answerable {before[1]} -> {after[1]} of {len(ans)}; "
                 f"unanswerable declined {before[2]} -> {after[2]} of {len(una)}"
             )
-        inside = [r for r in mine if asked(r, band)]
+        # Fitted as held out: on every judged question, the band's and the others'.
+        inside = [r for r in mine if judged(r)]
         ranker, decision = fit(inside)
         print("  ranker:", dict(zip(RANK_FEATURES, ranker[0].round(3).tolist(), strict=True)))
         print("  decision:", dict(zip(DECISION_FEATURES, decision[0].round(3).tolist(), strict=True)))
