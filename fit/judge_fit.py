@@ -237,11 +237,11 @@ def report(rows: list[dict], write: bool) -> None:
                 f"unanswerable declined {before[2]} -> {after[2]} of {len(una)}"
             )
         # Fitted as held out: on every judged question, the band's and the others'.
-        inside = [r for r in mine if judged(r)]
-        ranker, decision = fit(inside)
+        asked_rows = [r for r in mine if judged(r)]
+        ranker, decision = fit(asked_rows)
         print("  ranker:", dict(zip(RANK_FEATURES, ranker[0].round(3).tolist(), strict=True)))
         print("  decision:", dict(zip(DECISION_FEATURES, decision[0].round(3).tolist(), strict=True)))
-        out["fitted_on"][group] = f"{len(inside)} questions of the training titles in {', '.join(styles)}"
+        out["fitted_on"][group] = f"{len(asked_rows)} questions of the training titles in {', '.join(styles)}"
         out["models"][group] = {
             "band": list(band),
             "candidates": k,

@@ -93,14 +93,16 @@ def test_an_english_question_has_as_many_sentences_judged_as_its_fit_says(
 ):
     fitted = SHIPPED("en")
     assert fitted is not None
-    wide = {"ko": SHIPPED("ko"), "en": dataclasses.replace(fitted, band=WIDE)}
+    # A count other than the default, so that a judge ignoring its fit's count fails here.
+    count = judge.CANDIDATES + 1
+    wide = {"ko": SHIPPED("ko"), "en": dataclasses.replace(fitted, band=WIDE, candidates=count)}
     monkeypatch.setattr(judge, "shipped", lambda group: wide[group])
     chat = JudgingChat(replies=["x"] * 3)
     question = "Who is the head of KT Studio Genie?"
     bot_with(settings, chat).ask(question)
-    assert len(chat.judged) == fitted.candidates
+    assert len(chat.judged) == count
     assert all(t.startswith(f"Question: {question}\nSentence: ") for t in chat.judged)
-    assert len({t.split("Sentence: ", 1)[1] for t in chat.judged}) == fitted.candidates
+    assert len({t.split("Sentence: ", 1)[1] for t in chat.judged}) == count
 
 
 def test_a_sentence_the_llm_says_yes_to_is_picked_and_answers(settings: Settings):
