@@ -460,8 +460,9 @@ class E5Torch(nn.Module):
 
     # -- forward
 
-    def forward(self, ids: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Last hidden states [B, L, H] of right-padded ``ids`` [B, L]; ``mask`` marks real tokens."""
+    def forward(self, ids: Tensor, mask: Tensor | None = None, layers: int | None = None) -> Tensor:
+        """Hidden states [B, L, H] of right-padded ``ids`` [B, L] after the first ``layers``
+        layers (all of them by default); ``mask`` marks real tokens."""
         n = ids.shape[1]
         if n > self.cfg.max_positions:
             raise ValueError(f"{n} tokens > {self.cfg.max_positions}; split with windows()")
@@ -472,17 +473,13 @@ class E5Torch(nn.Module):
         x = self.emb_ln(word + self.pos(positions)[None] + self.token_type[0])
         linear = _Linear(self.fake_quant_acts, self.fake_quant_weights)
         key_mask = None if mask is None else mask.bool()
-        for layer in self.layers:
+        for layer in self.layers[:layers]:
             x = layer(x, key_mask, linear)
         return x
 
     def pool(self, ids: Tensor, mask: Tensor | None = None) -> Tensor:
         """Mean of the hidden states over every real token (``<s>``, ``</s>`` included), not normalized."""
-        hidden = self(ids, mask)
-        if mask is None:
-            return hidden.mean(dim=1)
-        m = mask.to(hidden.dtype)[..., None]
-        return (hidden * m).sum(dim=1) / m.sum(dim=1)
+        return mean_pool(self(ids, mask), mask)
 
     def embed(self, ids_batch: Sequence[Sequence[int]]) -> Tensor:
         """L2-normalized mean-pooled vectors [B, H] of token id lists (each at most one window)."""
@@ -504,6 +501,14 @@ class E5Torch(nn.Module):
         total = torch.zeros(len(texts), pooled.shape[1], dtype=pooled.dtype)
         total.index_add_(0, torch.tensor(owner), pooled * weight[:, None])
         return F.normalize(total, dim=-1)
+
+
+def mean_pool(hidden: Tensor, mask: Tensor | None) -> Tensor:
+    """Mean of ``hidden`` [B, L, H] over the tokens ``mask`` [B, L] marks (all without one)."""
+    if mask is None:
+        return hidden.mean(dim=1)
+    m = mask.to(hidden.dtype)[..., None]
+    return (hidden * m).sum(dim=1) / m.sum(dim=1)
 
 
 def pad_batch(ids_batch: Sequence[Sequence[int]], pad_id: int) -> tuple[Tensor, Tensor]:

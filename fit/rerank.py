@@ -42,17 +42,13 @@ from typing import Any
 import numpy as np
 
 from fit import fit as fitting
+from fit.features import _read as _read_jsonl
 
 #: Candidates kept per question: the held-out ranker's best six hold the answer for
 #: 99% of the answerable questions in KorQuAD's wording and in a chat user's, 97% in English.
 CANDIDATES = 6
 MAX_TOKENS = 160
 BATCH = 32
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def candidates(data: Path) -> list[dict[str, Any]]:
@@ -110,14 +106,10 @@ def _frozen_states(model, ids: list[list[int]], frozen: int) -> list:
 
     out: list = [None] * len(ids)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    linear = e5torch._Linear(True, False)
     with torch.no_grad():
         for a in range(0, len(order), 64):
             batch = order[a : a + 64]
-            x, mask = e5torch.pad_batch([ids[i] for i in batch], model.cfg.pad)
-            h = model.emb_ln(model.word(x) + model.pos(torch.arange(x.shape[1]))[None] + model.token_type[0])
-            for layer in model.layers[:frozen]:
-                h = layer(h, mask, linear)
+            h = model(*e5torch.pad_batch([ids[i] for i in batch], model.cfg.pad), layers=frozen)
             for row, i in enumerate(batch):
                 out[i] = h[row, : len(ids[i])].half().clone()
     return out
@@ -139,8 +131,7 @@ def _pair_logits(top, head, states: list):
     linear = e5torch._Linear(True, True)
     for layer in top:
         x = layer(x, mask, linear)
-    m = mask.float()[..., None]
-    return head(F.normalize((x * m).sum(1) / m.sum(1), dim=-1)).squeeze(-1)
+    return head(F.normalize(e5torch.mean_pool(x, mask), dim=-1)).squeeze(-1)
 
 
 def encoder(entries: list[dict[str, Any]], folds: list[int], frozen: int, epochs: float, lr: float) -> dict:
@@ -237,11 +228,13 @@ def likelihood(entries: list[dict[str, Any]], style: str, each: int) -> list[dic
 
     from qa import Settings
     from qa.backends import models
-    from qa.backends.llamacpp import model_params
+    from qa.backends.llamacpp import _formatter, model_params
 
     path = str(models.bundled_model(Settings().llm_model_dir))
     with model_params(use_extra_bufts=False):  # AMX machines: see qa.backends.llamacpp
         llm = Llama(path, n_ctx=1024, n_threads=2, n_threads_batch=2, logits_all=True, verbose=False)
+    formatter = _formatter(llm)
+    assert formatter is not None, "the bundled GGUF has its chat template"
     asked = [
         e
         for e in entries
@@ -254,17 +247,16 @@ def likelihood(entries: list[dict[str, Any]], style: str, each: int) -> list[dic
     instructions = LIKELIHOOD_INSTRUCTIONS["en" if style == "en" else "ko"]
 
     def log_p(sentence: str, question: str) -> float:
-        user = instructions.format(sentence=sentence)
-        start = (
-            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-            f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
-        )
-        head = llm.tokenize(start.encode(), add_bos=False, special=True)
-        asked = llm.tokenize(question.encode(), add_bos=False, special=False)
+        messages = [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": instructions.format(sentence=sentence)},
+        ]
+        head = llm.tokenize(formatter(messages=messages).prompt.encode(), add_bos=False, special=True)
+        tokens = llm.tokenize(question.encode(), add_bos=False, special=False)
         llm.reset()
-        llm.eval(head + asked)
+        llm.eval(head + tokens)
         total = 0.0
-        for i, token in enumerate(asked):
+        for i, token in enumerate(tokens):
             logits = np.asarray(llm.scores[len(head) + i - 1], dtype=np.float64)
             top = logits.max()
             total += logits[token] - top - math.log(np.exp(logits - top).sum())
@@ -293,10 +285,9 @@ def report(data: Path) -> None:
             picked = [(entries[i], s) for i, s in scores.items() if entries[i]["style"] == style]
             answerable = [(e, np.array(s)) for e, s in picked if not e["unanswerable"]]
             line = f"encoder, {style}: {len(answerable)} answerable, ranker's best holds "
-            line += str(_holds(answerable, 0.0, None))
-            for weight in (None, 0.5, 1.0, 2.0):
-                name = "encoder alone" if weight is None else f"ranker x{weight} + encoder"
-                line += f"; {name} {_holds(answerable, 1.0, weight)}"
+            line += f"{_holds(answerable, 1.0, 0.0)}; encoder alone {_holds(answerable, 0.0, 1.0)}"
+            for weight in (0.5, 1.0, 2.0):
+                line += f"; ranker x{weight} + encoder {_holds(answerable, weight, 1.0)}"
             print(line)
     for path in sorted(data.glob("rerank_likelihood_*.json")):
         rows = json.loads(path.read_text(encoding="utf-8"))
@@ -312,16 +303,15 @@ def report(data: Path) -> None:
         )
 
 
-def _holds(answerable: list[tuple[dict, np.ndarray]], reader: float, ranker: float | None) -> int:
-    """Answerable questions whose pick holds the answer: the pick by ``reader`` x the pair logit
-    plus ``ranker`` x the ranker's logit (relative to its best), or the ranker's best."""
+def _holds(answerable: list[tuple[dict, np.ndarray]], ranker: float, encoder: float) -> int:
+    """Answerable questions whose pick holds the answer, picked by ``ranker`` x the ranker's
+    logit (relative to its best) plus ``encoder`` x the pair's logit."""
     right = 0
     for e, s in answerable:
         cands = e["candidates"]
         logit = np.array([c["logit"] for c in cands])
         rel = np.clip(logit - logit.max(), -30.0, 0.0)
-        score = reader * s + (0.0 if ranker is None else ranker * rel) if reader else rel
-        right += cands[int(np.argmax(score))]["holds"]
+        right += cands[int(np.argmax(ranker * rel + encoder * s))]["holds"]
     return right
 
 
