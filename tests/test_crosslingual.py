@@ -6,6 +6,7 @@ import pytest
 
 from qa import Chatbot, Settings
 from qa.core.crosslingual import match_names, sentence_spans
+from qa.lang import bilingual
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,32 @@ def test_romanised_names_find_their_hangul(latin, hangul):
 def test_other_names_do_not_match(latin):
     spans = sentence_spans(["최원석 김철연 박성훈 구현모 대표는 말했다."])
     assert match_names(f"What did {latin} say?", spans) == []
+
+
+@pytest.mark.parametrize(
+    "question, word, korean",
+    [
+        ("Which hospital did he die in?", "hospital", "병원"),
+        ("What nickname did the media give him?", "nickname", "별명"),
+        ("When was the company founded?", "founded", "설립"),  # 설립하다: its root
+        ("What did he wear?", "wear", "입"),  # 입다: a stem
+        ("Who wrote the song?", "wrote", "쓰"),  # an irregular past: write, 쓰다
+    ],
+)
+def test_question_words_are_glossed_into_korean(question, word, korean):
+    found = {g.word: g.nouns | g.stems for g in bilingual.glosses(question)}
+    assert korean in found[word], found
+
+
+def test_glosses_leave_the_frame_of_the_question():
+    assert [g.word for g in bilingual.glosses("What did they do in it?")] == []
+
+
+def test_gloss_coverage_prefers_the_sentence_that_writes_the_words():
+    sentences = ["그는 1990년 서울에서 태어났다.", "그는 2015년 서울대학교병원에서 사망했다.", "병원은 크다."]
+    terms = [["그", "1990", "서울", "태어나"], ["그", "2015", "서울대학교병원", "사망"], ["병원", "크"]]
+    cov = bilingual.coverage("Which hospital did he die in?", sentences, terms)
+    assert cov.argmax() == 1 and cov[0] == 0.0, cov
 
 
 @pytest.fixture(scope="module")
