@@ -49,6 +49,8 @@ _IRREGULAR = {
 _WORD = re.compile(r"[A-Za-z]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3 ]+")
 _SPACE = re.compile(r"\s+")
+_SEPARATOR = re.compile(r"\s*[;,]\s*")
+_ARTICLE = re.compile(r"^(?:to|a|an|the|be) ")
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,20 @@ class Gloss:
     stems: frozenset[str]
 
 
-def _forms(headword: str) -> tuple[str | None, str | None]:
-    """(noun form, stem) of a dictionary headword."""
+#: Columns of :func:`english_to_korean`'s pairs.
+NOUN, STEM = 0, 1
+
+
+def _form(headword: str) -> tuple[int, str]:
+    """What a sentence writes of a dictionary headword: the noun itself, the root of a
+    하다/되다/시키다 verb (a noun too), or the stem of another verb or adjective."""
     w = headword.replace(" ", "")
     for ending in ("하다", "되다", "시키다"):
         if w.endswith(ending) and len(w) > len(ending) + 1:
-            return w[: -len(ending)], None
+            return NOUN, w[: -len(ending)]
     if w.endswith("다") and len(w) >= 2:
-        return None, w[:-1]
-    return w, None
+        return STEM, w[:-1]
+    return NOUN, w
 
 
 def _dictionary_file() -> Path | None:
@@ -82,30 +89,22 @@ def _dictionary_file() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def english_to_korean() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """English equivalent -> (noun forms, stems) of the Korean headwords it glosses; empty
-    when the dictionary is not installed (then no question gets a gloss)."""
+def english_to_korean() -> dict[str, tuple[set[str], set[str]]]:
+    """English equivalent -> (noun forms, stems) of the Korean headwords it glosses (not to
+    be changed); empty when the dictionary is not installed (then no question gets a gloss)."""
     path = _dictionary_file()
     if path is None:
         return {}
-    entries = json.loads(path.read_text(encoding="utf-8"))
-    nouns: dict[str, set[str]] = {}
-    stems: dict[str, set[str]] = {}
-    for entry in entries.values():
+    table: dict[str, tuple[set[str], set[str]]] = {}
+    for entry in json.loads(path.read_text(encoding="utf-8")).values():
         headword = entry["word"].strip()
         if not _HANGUL.fullmatch(headword):
             continue  # endings ("-ㄴ 것") and the like
-        noun, stem = _forms(headword)
-        for meaning in re.split(r"[;,]", entry["meaning"]):
-            key = re.sub(r"^(to|a|an|the|be) ", "", meaning.strip().lower())
-            if not key:
-                continue
-            if noun:
-                nouns.setdefault(key, set()).add(noun)
-            if stem:
-                stems.setdefault(key, set()).add(stem)
-    keys = nouns.keys() | stems.keys()
-    return {k: (frozenset(nouns.get(k, ())), frozenset(stems.get(k, ()))) for k in keys}
+        column, form = _form(headword)
+        for meaning in _SEPARATOR.split(entry["meaning"].strip().lower()):
+            if key := _ARTICLE.sub("", meaning):
+                table.setdefault(key, (set(), set()))[column].add(form)
+    return table
 
 
 def _lemmas(word: str) -> list[str]:
@@ -147,13 +146,13 @@ def glosses(question: str) -> list[Gloss]:
         stems: set[str] = set()
         for lemma in _lemmas(word):
             if lemma in table:
-                nouns |= table[lemma][0]
-                stems |= table[lemma][1]
+                nouns |= table[lemma][NOUN]
+                stems |= table[lemma][STEM]
                 break
         if i + 1 < len(words) and f"{word} {words[i + 1]}" in table:
-            n, s = table[f"{word} {words[i + 1]}"]
-            nouns |= n
-            stems |= s
+            phrase = table[f"{word} {words[i + 1]}"]
+            nouns |= phrase[NOUN]
+            stems |= phrase[STEM]
         if nouns or stems:
             out.append(Gloss(word, frozenset(nouns), frozenset(stems)))
     return out
