@@ -25,14 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.lang.lexicon import EN_STOPWORDS
+from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
 
-#: Words too common to tell sentences apart, beside the question's frame (EN_STOPWORDS).
-_COMMON = frozenset(
-    "the a an of in on at to for from by with about as and or but not been being into after "
-    "before during between over under than then also any all some more most one first name "
-    "kind type many much".split()
-)
 #: Irregular English forms a question asks in ("Where did he go?" -> "went"), to their
 #: dictionary form.
 _IRREGULAR = {
@@ -47,10 +41,10 @@ _IRREGULAR = {
     "went": "go", "won": "win", "wore": "wear", "worn": "wear", "wrote": "write", "written": "write",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3 ]+")
+_HANGUL = re.compile(f"[{HANGUL} ]+")
 _SPACE = re.compile(r"\s+")
 _SEPARATOR = re.compile(r"\s*[;,]\s*")
-_ARTICLE = re.compile(r"^(?:to|a|an|the|be) ")
+_LEAD = re.compile(f"^(?:{'|'.join(sorted(EN_DEFINITION_LEADS))}) ")
 
 
 @dataclass(frozen=True)
@@ -102,7 +96,7 @@ def english_to_korean() -> dict[str, tuple[set[str], set[str]]]:
             continue  # endings ("-ㄴ 것") and the like
         column, form = _form(headword)
         for meaning in _SEPARATOR.split(entry["meaning"].strip().lower()):
-            if key := _ARTICLE.sub("", meaning):
+            if key := _LEAD.sub("", meaning):
                 table.setdefault(key, (set(), set()))[column].add(form)
     return table
 
@@ -140,7 +134,7 @@ def glosses(question: str) -> list[Gloss]:
     words = [w.lower() for w in _WORD.findall(question)]
     out = []
     for i, word in enumerate(words):
-        if word in EN_STOPWORDS or word in _COMMON or len(word) < 3:
+        if word in EN_STOPWORDS or word in EN_VAGUE_WORDS or len(word) < 3:
             continue
         nouns: set[str] = set()
         stems: set[str] = set()

@@ -58,12 +58,14 @@ EN_BE = frozenset("is are was were".split())
 EN_DO = frozenset("do does did".split())
 EN_MODALS = frozenset("has have had can will should could would".split())
 EN_AUXILIARIES = EN_BE | EN_DO | EN_MODALS
+EN_ARTICLES = frozenset("the a an".split())
 #: The English function words a question is framed with.
 EN_FUNCTION_WORDS = (
     EN_PRONOUNS
     | EN_BE
     | EN_DO
-    | frozenset("the a an of in on to for by with at as from and or any many much".split())
+    | EN_ARTICLES
+    | frozenset("of in on to for by with at as from and or any many much".split())
 )
 #: Honorifics before an English name.
 EN_HONORIFICS = frozenset("mr ms mrs dr".split())
@@ -80,6 +82,12 @@ EN_STOPWORDS = (
         it's i we you our your here also only just however currently today yesterday""".split()
     )
 )
+
+#: English words of a question that tell no sentence from another, beside EN_STOPWORDS: a
+#: dictionary glosses them ("first" 처음, "name" 이름), and any sentence may write those.
+EN_VAGUE_WORDS = frozenset("been being into between than first name kind type".split())
+#: What a dictionary's English equivalent may open with ("to sign", "be born", "a mask").
+EN_DEFINITION_LEADS = EN_ARTICLES | frozenset({"to", "be"})
 
 #: Words that shape a question rather than name its subject. They are left out when we
 #: measure how much of a question the evidence covers. The English part keeps to the
