@@ -24,6 +24,7 @@ from index import ChunkSettings, make_embeddings, open_index
 from index.errors import IndexBuildError
 from index.remote import check_client
 from qa.article import Article, load_article
+from qa.backends.copying import Copies
 from qa.core.judge import YesNo
 from qa.core.model import Model, shipped_model
 from qa.core.retrieve import HybridRetriever
@@ -174,8 +175,9 @@ class Engine:
             self.retriever,
             parts.model or shipped_model(embedder_id),
             writer=writer,
-            # The pointing LLM also judges evidence, when it can score a reply's first token.
-            judge=model if isinstance(model := getattr(writer, "model", None), YesNo) else None,
+            # The pointing LLM also reads or judges the evidence, when it can hold its reply to
+            # a copy or score a reply's first token.
+            judge=model if isinstance(model := getattr(writer, "model", None), (YesNo, Copies)) else None,
             top_k=settings.top_k,
         )
 

@@ -9,8 +9,9 @@ question + history
   -> retrieve     Retrieved  dense from Chroma + BM25 over morphemes, rank-fused
   -> rank         Ranked     every sentence scored by the fitted ranker (or, for a
                              question in another language, qa.core.crosslingual)
-  -> judge        Ranked     where the ranker is unsure, the LLM judges its best
-                             sentences and a second fitted model reranks (qa.core.judge)
+  -> judge        Ranked     where the ranker is unsure, the LLM reads its best sentences
+                             and copies the answer (qa.core.reader; an English question:
+                             judges each, qa.core.judge), and a second fitted model reranks
   -> decide       Decision   does the article answer? the fitted probability and two rules
   -> write        Draft      the evidence sentence, or an LLM's checked answer
   -> Answer       with its sources and timings
@@ -31,6 +32,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from index import korean
 from index.meta import ArticleMeta
 from index.store import ArticleIndex
+from qa.backends.copying import Copies
+from qa.core import reader
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
 from qa.core.features import SentenceStats
@@ -71,8 +74,8 @@ class Pipeline:
 
     ``writer`` writes the answer of a decided question (default: the extractive
     writer); ``model`` is the fitted ranker and decision (``qa.core.model``);
-    ``judge`` an LLM that judges the best sentences where the ranker is unsure
-    (``qa.core.judge``; default: none).
+    ``judge`` an LLM that reads (``qa.core.reader``) or judges (``qa.core.judge``) the
+    best sentences where the ranker is unsure (default: none).
     """
 
     def __init__(
@@ -82,7 +85,7 @@ class Pipeline:
         model: Model,
         *,
         writer: Writer | None = None,
-        judge: YesNo | None = None,
+        judge: YesNo | Copies | None = None,
         top_k: int = 3,
     ) -> None:
         self.index = index
@@ -224,7 +227,12 @@ class Pipeline:
     def judged(self, ranked: Ranked) -> Ranked:
         if self.judge is None:
             return ranked
-        return judged(ranked, self.judge, self.path(ranked.query))
+        path = self.path(ranked.query)
+        if path == "ko" and isinstance(self.judge, Copies) and reader.shipped() is not None:
+            return reader.reread(ranked, self.judge)
+        if isinstance(self.judge, YesNo):
+            return judged(ranked, self.judge, path)
+        return ranked
 
     def path(self, query: Query) -> str:
         """The ranking a question takes: "ko" the article's own language, "en" the

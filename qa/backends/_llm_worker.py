@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import faulthandler
 import json
 import os
@@ -69,6 +70,10 @@ def main(fd: str, parent: str, spec_json: str) -> None:
             elif kind == "yes_no":
                 _, prompts, params = request
                 conn.send(("scores", LlamaCppChat(**spec, **params).yes_no(prompts)))
+            elif kind == "copy_span":
+                _, messages, sources, decline, params = request
+                copied = LlamaCppChat(**spec, **params).copy_span(messages, sources, decline)
+                conn.send(("copied", dataclasses.asdict(copied)))
             elif kind == "stream":
                 _, messages, params = request
                 _stream(conn, LlamaCppChat(**spec), messages, params)

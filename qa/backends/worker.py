@@ -23,9 +23,10 @@ the worker and goes with it.
 
 Messages are pickles over a socket pair (:mod:`multiprocessing.connection`).
 In: ``("warm", messages, state_dir)``, ``("stream", messages, params)``,
-``("yes_no", prompts, params)``, ``("cancel",)``. Out: ``("ready", info)``,
-``("warmed",)``, ``("chunk", ChatGenerationChunk)``, ``("end",)``,
-``("scores", [float])``, ``("error", message)``.
+``("yes_no", prompts, params)``, ``("copy_span", messages, sources, decline, params)``,
+``("cancel",)``. Out: ``("ready", info)``, ``("warmed",)``, ``("chunk",
+ChatGenerationChunk)``, ``("end",)``, ``("scores", [float])``, ``("copied", fields)``,
+``("error", message)``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from langchain_core.language_models.chat_models import BaseChatModel, generate_f
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
+from qa.backends.copying import Copied
 from qa.errors import ModelError, WorkerError
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,27 @@ class Worker:
             message = self._receive(proc, conn, time.monotonic() + deadline, deadline, "as it judged")
             self._expect(message, "scores")
             return list(message[1])
+
+    def copy_span(
+        self,
+        messages: list[BaseMessage],
+        sources: list[str],
+        decline: str,
+        params: dict[str, Any],
+        deadline: float,
+    ) -> Copied:
+        """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`;
+        :class:`WorkerError` as for :meth:`stream`."""
+        with self._lock:
+            if not self._wait_ready(deadline):
+                raise WorkerError(f"the LLM worker is not running ({self.failure or 'still starting'})")
+            proc, conn = self._proc, self._conn
+            assert proc is not None and conn is not None
+            with contextlib.suppress(OSError):  # dead: _receive says how
+                conn.send(("copy_span", messages, sources, decline, params))
+            message = self._receive(proc, conn, time.monotonic() + deadline, deadline, "as it read")
+            self._expect(message, "copied")
+            return Copied(**message[1])
 
     def _cancel(self, proc: subprocess.Popen[bytes], conn: Connection, end: float) -> None:
         """The caller stopped reading: have the worker stop writing, and read what it sent."""
@@ -406,6 +429,12 @@ class WorkerChat(BaseChatModel):
     def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
         """See :meth:`qa.backends.llamacpp.LlamaCppChat.yes_no`; run in the worker."""
         return self.worker.yes_no(prompts, {"state_cache_mb": self.state_cache_mb}, self.deadline)
+
+    def copy_span(self, messages: list[BaseMessage], sources: list[str], decline: str) -> Copied:
+        """See :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`; run in the worker."""
+        return self.worker.copy_span(
+            messages, sources, decline, {"state_cache_mb": self.state_cache_mb}, self.deadline
+        )
 
     def _generate(
         self,

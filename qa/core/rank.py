@@ -45,6 +45,9 @@ class Ranked:
     features: dict[str, float] = field(default_factory=dict)
     #: A sentence next to the best one, nearly as likely, shown with it (see NEIGHBOUR_GAP).
     neighbour: Evidence | None = None
+    #: The words the LLM copied from the best sentence as its answer, when it read the
+    #: evidence (``qa.core.reader``); the pointing writer shows them without asking again.
+    copied: str = ""
 
     @property
     def best(self) -> Evidence | None:

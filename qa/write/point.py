@@ -216,16 +216,20 @@ class PointingWriter:
             sentences = sorted([*sentences, ranked.neighbour.sentence], key=lambda s: s.start)
         evidence = " ".join(" ".join(s.text.split()) for s in sentences)
         usage: dict[str, Any] = {}
-        try:
-            reply = self.chain.invoke({"request": request(decision, evidence)})
-        except WorkerError as e:  # a crash or a hang: this answer only, in every mode
-            return self._fallback(decision, str(e), "", usage)
-        except Exception as e:
-            if self.strict:
-                raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
-            return self._fallback(decision, f"LLM error: {_describe(e)}", "", usage)
-        usage = dict(reply.usage_metadata or {})
-        text = reply.text.strip()
+        if ranked.copied and ranked.query.answer_language == "ko":
+            # The LLM already copied its answer from this sentence as it read the evidence.
+            text = ranked.copied
+        else:
+            try:
+                reply = self.chain.invoke({"request": request(decision, evidence)})
+            except WorkerError as e:  # a crash or a hang: this answer only, in every mode
+                return self._fallback(decision, str(e), "", usage)
+            except Exception as e:
+                if self.strict:
+                    raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
+                return self._fallback(decision, f"LLM error: {_describe(e)}", "", usage)
+            usage = dict(reply.usage_metadata or {})
+            text = reply.text.strip()
         if not text or DECLINE in text:
             why = "the LLM pointed at nothing"
             return self._fallback(decision, why, text, usage, llm_declined=bool(text))

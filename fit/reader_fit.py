@@ -1,0 +1,175 @@
+"""Held-out figures of the LLM reader's ranker and decision (``python -m fit.reader fit``).
+
+Each row of ``reader.jsonl`` is one question as the extractive pipeline saw it:
+the ranker's probability, the decision, its best sentences with their ranker
+scores and, within the band it was read in, what the LLM copied from them
+(``qa.core.reader``). Within a band, a conditional logit over the candidates
+(``qa.core.reader.RANK_FEATURES``) picks the sentence and a logistic decision
+(``DECISION_FEATURES``) says whether the question is answered; outside it the
+extractive outcome stands. Held out: 5 folds by article, against the
+extractive outcome of the same questions. Korean questions only (KorQuAD's
+wording and a chat user's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from fit.fit import FOLDS, _logistic, fit_ranker, folds
+from fit.judge_fit import shipped_thresholds
+from qa.core.reader import DECISION_FEATURES, RANK_FEATURES, Reading, decision_row, rank_rows
+
+OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "reader.json"
+STYLES = ("orig", "ko")
+#: Bands to choose from, within the band the data was read in (``extract --band``).
+BANDS = tuple(
+    (lo, hi)
+    for lo in (0.05, 0.1, 0.15, 0.2, 0.25)
+    for hi in (0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+    if hi > lo
+)
+#: Fewest questions with the answer among the candidates to fit a fold's models on.
+MIN_ROWS = 30
+#: What a read turn costs, in refusals: the LLM reads three sentences and copies a few
+#: words (~2-4 s here) before the answer starts.
+READ_TURN_COST = 0.05
+
+
+def _holds(r: dict, i: int) -> bool:
+    return bool(r["cands"][i]["holds"])
+
+
+def read(r: dict) -> bool:
+    return bool(r["cands"]) and r["reading"] is not None
+
+
+def reading(r: dict) -> Reading:
+    x = r["reading"]
+    return Reading(x["span"], x["source"], x["logprob"], x["first"], x["start"], x["declined"])
+
+
+def found(r: dict, thresholds: dict[str, float]) -> bool:
+    """Extractive mode's decision at today's threshold (a rule's refusal stands)."""
+    if not r["reason"].startswith("answerable p="):
+        return bool(r["found"])
+    return r["p"] >= thresholds["ko"]
+
+
+def outcome(r: dict, answered: bool, chosen: int) -> float:
+    if not answered:
+        return float(not r["unanswerable"])
+    return 0.0 if not r["unanswerable"] and _holds(r, chosen) else 1.0
+
+
+def _X(r: dict) -> np.ndarray:
+    c = r["cands"]
+    return rank_rows([x["score"] for x in c], [x["fits"] or not r["expects"] for x in c], reading(r))
+
+
+def fit(rows: list[dict]) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+    ranked = []
+    for r in rows:
+        gold = next((i for i, c in enumerate(r["cands"]) if c["sid"] == r["gold"]), -1)
+        ranked.append({"X": _X(r), "gold": gold})
+    ranker = fit_ranker(ranked)
+    Q, y = [], []
+    for r in rows:
+        X = _X(r)
+        choice = int(np.argmax(X @ ranker[0]))
+        Q.append(decision_row(r["p"], X, choice, reading(r), r["question"], r["expects"]))
+        y.append(not r["unanswerable"] and _holds(r, choice))
+    return ranker, _logistic(np.array(Q), np.array(y, dtype=int))
+
+
+def _p(r: dict, ranker, decision) -> tuple[int, float]:
+    X = _X(r)
+    choice = int(np.argmax(X @ ranker[0]))
+    z = decision_row(r["p"], X, choice, reading(r), r["question"], r["expects"]) @ decision[0] + decision[1]
+    return choice, float(1 / (1 + np.exp(-z)))
+
+
+def held_out(rows: list[dict], band: tuple[float, float]) -> dict[str, tuple[int, float]]:
+    """(pick, probability) of every row read within ``band``, from models fitted without its
+    article on the rows of that band."""
+    fold_of = folds(rows)
+    mine = [r for r in rows if read(r) and band[0] <= r["p"] <= band[1]]
+    held = {}
+    for k in range(FOLDS):
+        train = [r for r in mine if fold_of[r["article"]] != k]
+        if sum(r["gold"] in [c["sid"] for c in r["cands"]] for r in train) < MIN_ROWS:
+            return {}  # too few to fit on: the band is not read
+        ranker, decision = fit(train)
+        for r in mine:
+            if fold_of[r["article"]] == k:
+                held[r["id"] + r["style"]] = _p(r, ranker, decision)
+    return held
+
+
+def result(r: dict, held: dict, t: float, rescue_only: bool) -> float:
+    key = r["id"] + r["style"]
+    if key not in held:
+        return outcome(r, r["found"], 0)
+    choice, p = held[key]
+    fits = r["cands"][choice]["fits"] or not r["expects"]
+    rule = not r["reason"].startswith("answerable p=")  # a rule's refusal stands
+    answered = bool(p >= t and fits) and not rule
+    if rescue_only:
+        answered = answered or r["found"]
+    return outcome(r, answered, choice)
+
+
+def report(rows: list[dict], write: bool) -> None:
+    thresholds = shipped_thresholds()
+    rows = [{**r, "found": found(r, thresholds)} for r in rows if r["style"] in STYLES]
+    grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
+    base = {s: [r for r in rows if r["style"] == s] for s in STYLES}
+    before = {s: sum(outcome(r, r["found"], 0) == 0 for r in sub) for s, sub in base.items()}
+    best = None
+    for band in BANDS:
+        held = held_out(rows, band)
+        share = len(held) / len(rows)
+        for rescue_only in (True, False):
+            for t in grid:
+                # Each style right at least as often as in extractive mode; then the most
+                # right answers, less the read turns' time.
+                after = {s: sum(result(r, held, t, rescue_only) == 0 for r in sub) for s, sub in base.items()}
+                if any(after[s] < before[s] for s in STYLES):
+                    continue
+                score = sum(after.values()) - READ_TURN_COST * share * len(rows)
+                if best is None or score > best[0]:
+                    best = (score, band, rescue_only, t, held)
+    assert best is not None, "no band leaves every style as well off as extractive mode"
+    score, band, rescue_only, t, held = best
+    print(f"held out: band {band}, rescue only {rescue_only}, threshold {t}")
+    for style, sub in base.items():
+        ans = [r for r in sub if not r["unanswerable"]]
+        una = [r for r in sub if r["unanswerable"]]
+        was = [sum(outcome(r, r["found"], 0) == 0 for r in rs) for rs in (sub, ans, una)]
+        now = [sum(result(r, held, t, rescue_only) == 0 for r in rs) for rs in (sub, ans, una)]
+        shr = sum((r["id"] + r["style"]) in held for r in sub) / len(sub)
+        print(
+            f"  {style:5s} {len(sub)} ({shr:.0%} read): right {was[0]} -> {now[0]}; "
+            f"answerable {was[1]} -> {now[1]} of {len(ans)}; "
+            f"unanswerable declined {was[2]} -> {now[2]} of {len(una)}"
+        )
+    mine = [r for r in rows if read(r) and band[0] <= r["p"] <= band[1]]
+    ranker, decision = fit(mine)
+    print("  ranker:", dict(zip(RANK_FEATURES, ranker[0].round(3).tolist(), strict=True)))
+    print("  decision:", dict(zip(DECISION_FEATURES, decision[0].round(3).tolist(), strict=True)))
+    if write:
+        out = {
+            "fitted_on": f"{len(mine)} questions of the training titles in {', '.join(STYLES)}",
+            "band": list(band),
+            "rescue_only": rescue_only,
+            "ranker": dict(zip(RANK_FEATURES, ranker[0].round(6).tolist(), strict=True)),
+            "decision": {
+                **dict(zip(DECISION_FEATURES, decision[0].round(6).tolist(), strict=True)),
+                "bias": round(decision[1], 6),
+            },
+            "threshold": t,
+        }
+        OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+        print(f"-> {OUT}")

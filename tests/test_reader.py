@@ -1,0 +1,143 @@
+"""The LLM reader of the evidence (``qa.core.reader``): where it reads, what its copy
+changes, what happens when it fails; and the real model's held copy."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import BaseMessage
+from pydantic import Field
+
+from qa import Chatbot, Settings
+from qa.backends.copying import Copied
+from qa.core import reader
+from qa.write import point
+from qa.write.extractive import ExtractiveWriter
+from tests.test_llm import ScriptedChat
+
+pytestmark = pytest.mark.slow  # the real index and e5 model under every test
+
+# Asked in a reader's own words: the ranker is unsure of it, though one sentence answers it.
+UNSURE_Q = "KT 스튜디오지니의 대표는 누구인가요?"
+#: The band of the mechanism tests: what the reader does when it reads, whatever band the
+#: last fit chose (``qa/data/reader.json``).
+WIDE = (0.02, 0.98)
+SHIPPED = reader.shipped
+
+
+@pytest.fixture(autouse=True)
+def wide_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    fitted = SHIPPED()
+    assert fitted is not None
+    monkeypatch.setattr(reader, "shipped", lambda: dataclasses.replace(fitted, band=WIDE))
+
+
+class CopyingChat(ScriptedChat):
+    """A scripted chat model that also copies: the first of ``copies`` found in a source."""
+
+    copies: list[str] = Field(default_factory=list)
+    read: list[list[str]] = Field(default_factory=list)
+    copy_fails: bool = False
+
+    def copy_span(self, messages: list[BaseMessage], sources: list[str], decline: str) -> Copied:
+        if self.copy_fails:
+            from qa.errors import WorkerError
+
+            raise WorkerError("the LLM worker was killed by SIGKILL as it read")
+        self.read.append(sources)
+        span = next((c for c in self.copies if any(c in s for s in sources)), "")
+        return Copied(span, -0.1, -0.01, -0.05, -12.0)
+
+
+def bot_with(settings: Settings, chat: CopyingChat) -> Chatbot:
+    return Chatbot(settings=settings.with_(answerer="llm"), chat_model=chat)
+
+
+def test_the_llm_reads_the_rankers_best_sentences(settings: Settings):
+    ranked = Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
+    chat = CopyingChat(replies=["x"] * 3)
+    bot_with(settings, chat).ask(UNSURE_Q)
+    assert len(chat.read) == 1 and len(chat.read[0]) == reader.CANDIDATES
+    assert chat.read[0][0] == " ".join(ranked.best.sentence.text.split())
+
+
+def test_the_sentence_the_llm_copies_from_is_picked_and_its_copy_shown(settings: Settings):
+    probe = CopyingChat(replies=["x"] * 3)
+    bot_with(settings, probe).ask(UNSURE_Q)
+    second = probe.read[0][1]
+    words = second.split()[:2]
+    chat = CopyingChat(replies=[], copies=[" ".join(words)])
+    a = bot_with(settings, chat).ask(UNSURE_Q)
+    assert " ".join(a.sources[0].evidence.split()) == second, a.meta
+    assert a.meta["features"]["read_source"] == 1.0
+
+
+def test_the_copy_of_the_picked_sentence_is_shown_without_asking_again(settings: Settings):
+    bot = Chatbot(settings=settings.with_(answerer="extractive"))
+    decision = bot.pipeline.decision(UNSURE_Q, [])
+    best = " ".join(decision.ranked.best.sentence.text.split())
+    span = " ".join(best.split()[1:3])
+    ranked = dataclasses.replace(decision.ranked, copied=span)
+    copied = dataclasses.replace(decision, ranked=ranked, found=True)
+    chat = CopyingChat(replies=[])  # asked for a reply, it would fail
+    writer = point.PointingWriter(chat, ExtractiveWriter(bot.index))
+    draft = writer.write(copied)
+    assert chat.prompts == [] and draft.mode == "llm" and draft.text.startswith(span), draft
+
+
+def test_a_failing_reader_leaves_the_rankers_answer(settings: Settings):
+    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(UNSURE_Q)
+    chat = CopyingChat(replies=["x"] * 3, copy_fails=True)
+    a = bot_with(settings, chat).ask(UNSURE_Q)
+    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    assert a.meta["features"]["read_failed"] == 1.0
+
+
+def test_outside_the_band_the_llm_does_not_read(settings: Settings):
+    bot = Chatbot(settings=settings.with_(answerer="extractive"))
+    ranked = bot.pipeline.decision(UNSURE_Q, []).ranked
+    chat = CopyingChat(replies=[])
+    sure = dataclasses.replace(ranked, p_answer=0.99)
+    assert reader.reread(sure, chat) is sure and chat.read == []
+
+
+def test_the_shipped_band_lies_within_the_rankers_range():
+    fitted = SHIPPED()
+    assert fitted is not None and 0.0 < fitted.band[0] < fitted.band[1] < 1.0
+
+
+# --- the real model ---------------------------------------------------------------
+
+WEATHER = "서울은 오늘 대체로 맑고 낮 최고기온은 25도로 예상된다."
+GUESTS = "기념식에는 박지훈 미래은행 부행장과 최유리 한결대 교수가 참석했다."
+
+
+def copy_of(chat: object, question: str, sources: list[str]) -> Copied:
+    messages = point.PROMPT.format_messages(request=point.render(" ".join(sources), question))
+    return chat.copy_span(messages, sources, point.DECLINE)  # type: ignore[attr-defined]
+
+
+def test_the_real_model_copies_the_answer_from_the_sentence_that_holds_it(real_llm: Path):
+    from qa.backends.llamacpp import LlamaCppChat
+
+    chat = LlamaCppChat(model_path=str(real_llm))
+    copied = copy_of(chat, "미래은행 부행장은 누구야?", [WEATHER, GUESTS])
+    assert copied.text.startswith("박지훈"), copied
+    assert -5.0 < copied.logprob <= 0.0 and copied.start <= 0.0 and copied.declined < copied.first
+    # Whatever it is asked, the reply is a piece of a source.
+    for question in ("내일 비가 와?", "What is the temperature?", "참석자는 모두 몇 명이야?"):
+        text = copy_of(chat, question, [WEATHER, GUESTS]).text
+        assert text and any(text in s for s in (WEATHER, GUESTS)), (question, text)
+
+
+def test_the_worker_copies_as_the_model_does_in_process(real_llm: Path):
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.backends.worker import WorkerChat
+
+    question, sources = "최유리는 어디 교수야?", [GUESTS, WEATHER]
+    in_process = copy_of(LlamaCppChat(model_path=str(real_llm)), question, sources)
+    worker = copy_of(WorkerChat(model_path=str(real_llm)), question, sources)
+    assert worker.text == in_process.text and worker.text
+    assert worker.logprob == pytest.approx(in_process.logprob, abs=0.5)
