@@ -61,7 +61,8 @@ def messages(query: Query, evidence: list[Evidence]) -> list[BaseMessage]:
     from qa.write import point
 
     text = " ".join(" ".join(ev.sentence.text.split()) for ev in evidence)
-    previous = query.context if query.elliptical else ""
+    # A follow-up's pronoun ("그거", "걔") names what the previous question asked about.
+    previous = query.context if query.followup else ""
     return point.PROMPT.format_messages(request=point.render(text, query.question, previous))
 
 
