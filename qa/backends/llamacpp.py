@@ -362,7 +362,6 @@ class LlamaCppChat(BaseChatModel):
                 if path:
                     _save(llama, path)
             model.states.keep(llama)
-            _token_bytes(model)  # for the first copy (copy_span)
 
     def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
         """For each prompt, how much likelier the model's reply starts with "Yes" than
@@ -565,8 +564,8 @@ def _log_softmax(llama: Llama) -> np.ndarray:
 
 
 def _token_bytes(model: Loaded) -> tuple[list[bytes], dict[bytes, tuple[int, ...]]]:
-    """Every token's bytes, and the tokens of each byte string, read from the model once
-    (~0.3 s here: :meth:`LlamaCppChat.warm` reads them before the first question)."""
+    """Every token's bytes, and the tokens of each byte string, read from the model on the
+    first copy (~0.3-0.5 s here; most processes never copy, so the start does not pay it)."""
     if model.pieces is None:
         llama = model.llama
         pieces = [llama.detokenize([t]) for t in range(llama.n_vocab())]
