@@ -24,9 +24,9 @@ from index import ChunkSettings, make_embeddings, open_index
 from index.errors import IndexBuildError
 from index.remote import check_client
 from qa.article import Article, load_article
-from qa.backends.copying import Copies
 from qa.core.judge import YesNo
 from qa.core.model import Model, shipped_model
+from qa.core.pointing import Copies
 from qa.core.retrieve import HybridRetriever
 from qa.errors import ConfigError, IndexError_
 from qa.pipeline import Pipeline

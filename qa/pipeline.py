@@ -32,7 +32,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from index import korean
 from index.meta import ArticleMeta
 from index.store import ArticleIndex
-from qa.backends.copying import Copies
 from qa.core import reader
 from qa.core.crosslingual import XlingIndex, build_xling_index, rank_cross_lingual, switch_names
 from qa.core.decide import Decision, decide
@@ -40,6 +39,7 @@ from qa.core.features import SentenceStats
 from qa.core.intent import classify, in_context, summary_length
 from qa.core.judge import YesNo, judged
 from qa.core.model import Model
+from qa.core.pointing import Copies
 from qa.core.rank import Evidence, Ranked, rank
 from qa.core.retrieve import HybridRetriever, Retrieved, retrieve
 from qa.core.understand import Query, content_terms, understand

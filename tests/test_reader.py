@@ -11,8 +11,8 @@ from langchain_core.messages import BaseMessage
 from pydantic import Field
 
 from qa import Chatbot, Settings
-from qa.backends.copying import Copied
 from qa.core import reader
+from qa.core.pointing import Copied
 from qa.write import point
 from qa.write.extractive import ExtractiveWriter
 from tests.test_llm import ScriptedChat

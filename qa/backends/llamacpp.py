@@ -42,7 +42,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from qa.backends import models
-from qa.backends.copying import Copied
+from qa.core.pointing import Copied
 from qa.errors import ConfigError, ModelError
 from qa.settings import EXTRA_BUFTS
 
@@ -50,7 +50,6 @@ from qa.settings import EXTRA_BUFTS
 #: asks for one of them): the first token of each.
 YES = "Yes"
 NO = "No"
-
 
 if TYPE_CHECKING:
     from llama_cpp import Llama

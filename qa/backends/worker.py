@@ -53,7 +53,7 @@ from langchain_core.language_models.chat_models import BaseChatModel, generate_f
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from qa.backends.copying import Copied
+from qa.core.pointing import Copied
 from qa.errors import ModelError, WorkerError
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ decision (``qa/data/reader.json``, fitted by ``fit/reader.py`` on the training
 titles). The copied words are the answer's pointer too: the writer shows them
 without asking the LLM again.
 
-The prompt is the pointing writer's (``qa.write.point``), with the sentences as
+The prompt is the pointing writer's (``qa.core.pointing``), with the sentences as
 its evidence, so the fixed instructions evaluated for one serve the other.
 """
 
@@ -29,7 +29,7 @@ from importlib import resources
 import numpy as np
 from langchain_core.messages import BaseMessage
 
-from qa.backends.copying import Copies
+from qa.core.pointing import DECLINE, PROMPT, Copies, render
 from qa.core.rank import Evidence, Ranked
 from qa.core.understand import Query
 from qa.errors import ModelError, WorkerError
@@ -58,20 +58,16 @@ class Reading:
 
 
 def messages(query: Query, evidence: list[Evidence]) -> list[BaseMessage]:
-    from qa.write import point
-
     text = " ".join(" ".join(ev.sentence.text.split()) for ev in evidence)
     # A follow-up's pronoun ("그거", "걔") names what the previous question asked about.
     previous = query.context if query.followup else ""
-    return point.PROMPT.format_messages(request=point.render(text, query.question, previous))
+    return PROMPT.format_messages(request=render(text, query.question, previous))
 
 
 def read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading:
     """The LLM's copy of the answer from ``evidence`` (the ranker's best sentences)."""
-    from qa.write import point
-
     sources = [" ".join(ev.sentence.text.split()) for ev in evidence]
-    copied = model.copy_span(messages(query, evidence), sources, point.DECLINE)
+    copied = model.copy_span(messages(query, evidence), sources, DECLINE)
     span = copied.text
     source = next((i for i, s in enumerate(sources) if span and span in s), -1)
     return Reading(span, source, copied.logprob, copied.first, copied.start, copied.declined)

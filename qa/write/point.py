@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.prompts import ChatPromptTemplate
 
 from index import korean
 from qa.backends.chat import Choice, Warms
 from qa.core.decide import Decision
+from qa.core.pointing import DECLINE, GLOSS, PROMPT, render
 from qa.errors import ModelError, WorkerError
 from qa.lang import kinds, romanize
 from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
@@ -37,48 +37,6 @@ from qa.write.base import Draft
 from qa.write.extractive import ExtractiveWriter
 
 log = logging.getLogger(__name__)
-
-#: What the LLM replies when the evidence does not answer the question.
-DECLINE = "NOT_IN_EVIDENCE"
-#: Between the copied Korean words and their English rendering.
-GLOSS = " | "
-
-INSTRUCTIONS = f"""\
-You point at the answer to a question in evidence from a news article.
-Reply with the words of the Evidence that answer the Question, copied exactly, and nothing else: \
-the shortest phrase that fully answers it.
-For a question in English, reply with the copied words, then "{GLOSS.strip()}", then the same words \
-in English.
-If the Evidence does not answer the Question, reply exactly {DECLINE}"""
-
-
-def render(evidence: str, question: str, previous: str = "") -> str:
-    """The variable part of the prompt: the evidence, an elliptical follow-up's previous
-    question, the question."""
-    lines = [f"Evidence: {' '.join(evidence.split())}"]
-    if previous:
-        lines.append(f"Previous question: {previous}")
-    lines.append(f"Question: {question}")
-    return "\n".join(lines)
-
-
-# Worked examples about an invented event: a 1.5B model follows a shown reply far
-# better than a described one.
-_EVENT = (
-    "이날 행사에는 김도현 한빛전자 대표, 이수진 한빛시 경제국장, 정민호 한빛대 총장 등 300여명이 참석했다."
-)
-EXAMPLES = [
-    (render(_EVENT, "한빛시 경제국장은 누구야?"), "이수진"),
-    (render(_EVENT, "How many people attended?"), f"300여명{GLOSS}about 300 people"),
-    (render(_EVENT, "한빛대는요?", previous="한빛시 경제국장은 누구야?"), "정민호 한빛대 총장"),
-    (render(_EVENT, "Who is the CEO of Hanbit Electronics?"), f"김도현{GLOSS}Kim Do-hyun"),
-]
-
-PROMPT = ChatPromptTemplate.from_messages(
-    [("system", INSTRUCTIONS)]
-    + [m for user, ai in EXAMPLES for m in (("human", user), ("ai", ai))]
-    + [("human", "{request}")]
-)
 
 #: Longest share of the evidence a span may take up: a longer one points at nothing.
 MAX_SHARE = 0.6
