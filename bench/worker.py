@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa import Chatbot, Settings
     from qa.backends.chat import chat_model
     from qa.backends.worker import WorkerChat
-    from qa.write.point import PROMPT, render
+    from qa.core.pointing import PROMPT, render
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")

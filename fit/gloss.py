@@ -31,7 +31,8 @@ def _norm(s: str) -> str:
 def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
     from fit.features import by_article
     from qa import Chatbot, Settings
-    from qa.write.point import GLOSS, embedder_similarity, snap
+    from qa.core.pointing import GLOSS
+    from qa.write.point import embedder_similarity, snap
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,8 +29,9 @@ from pydantic import Field
 from qa import Answer, Chatbot, ModelError, Settings, bundled_article
 from qa.backends.chat import choose
 from qa.core.model import Model, shipped_model
+from qa.core.pointing import DECLINE, INSTRUCTIONS
 from qa.write.extractive import ExtractiveWriter
-from qa.write.point import DECLINE, INSTRUCTIONS, gloss_problem, pointing_writer, snap
+from qa.write.point import gloss_problem, pointing_writer, snap
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -432,7 +433,7 @@ def test_an_openai_compatible_server_answers(settings, llama_server):
 
 def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
     from qa.backends.llamacpp import LlamaCppChat
-    from qa.write.point import PROMPT, render
+    from qa.core.pointing import PROMPT, render
 
     chat = LlamaCppChat(model_path=str(real_llm), max_tokens=24, state_dir=str(tmp_path))
     question = {
@@ -456,7 +457,7 @@ HIRING = ["한빛전자는 내년 상반기에 신입사원 300명을 채용할 
 
 
 def ask_chat(chat: BaseChatModel, evidence: list[str], question: str) -> AIMessage:
-    from qa.write.point import PROMPT, render
+    from qa.core.pointing import PROMPT, render
 
     return (PROMPT | chat).invoke({"request": render(" ".join(evidence), question)})
 

@@ -11,7 +11,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import Field
 
 from qa import Chatbot, Settings
-from qa.core import reader
+from qa.core import pointing, reader
 from qa.core.pointing import Copied
 from qa.write import point
 from qa.write.extractive import ExtractiveWriter
@@ -115,8 +115,8 @@ GUESTS = "기념식에는 박지훈 미래은행 부행장과 최유리 한결�
 
 
 def copy_of(chat: object, question: str, sources: list[str]) -> Copied:
-    messages = point.PROMPT.format_messages(request=point.render(" ".join(sources), question))
-    return chat.copy_span(messages, sources, point.DECLINE)  # type: ignore[attr-defined]
+    messages = pointing.PROMPT.format_messages(request=pointing.render(" ".join(sources), question))
+    return chat.copy_span(messages, sources, pointing.DECLINE)  # type: ignore[attr-defined]
 
 
 def test_the_real_model_copies_the_answer_from_the_sentence_that_holds_it(real_llm: Path):
