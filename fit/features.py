@@ -68,6 +68,21 @@ def bundled_chat():
     )
 
 
+def rewritten(data: Path) -> set[str]:
+    """The ids of the cases that ``DATA/para.jsonl`` rewrites in a chat user's words and in English."""
+    with open(data / "para.jsonl", encoding="utf-8") as f:
+        return {json.loads(line)["qid"] for line in f}
+
+
+def written(path: Path) -> set[tuple[str, str]]:
+    """The (id, style) of the rows already in ``path`` (none when it does not exist): a
+    rerun of an extraction skips them."""
+    if not path.exists():
+        return set()
+    with open(path, encoding="utf-8") as f:
+        return {(r["id"], r["style"]) for r in map(json.loads, f)}
+
+
 def by_article(data: Path, styles: tuple[str, ...], limit: int | None = None) -> list[tuple[str, list]]:
     """(article name, [(style, case)]) for the first ``limit`` articles in name order."""
     para = _read(data / "para.jsonl") if set(styles) - {"orig"} else []

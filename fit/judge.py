@@ -41,15 +41,12 @@ def extract(
     reuse: Path | None = None,
     k: int | None = None,
 ) -> None:
-    from fit.features import bundled_chat, by_article, gold_sentence
+    from fit.features import bundled_chat, by_article, gold_sentence, rewritten, written
     from qa import Chatbot, Settings
     from qa.core import judge
 
     out = data / "judge.jsonl"
-    done = set()
-    if out.exists():
-        with open(out, encoding="utf-8") as f:
-            done = {(r["id"], r["style"]) for r in map(json.loads, f)}
+    done = written(out)
     llm = bundled_chat()
     judged: dict[tuple[str, str, int], float] = {}
     if reuse is not None:
@@ -58,8 +55,7 @@ def extract(
                 for c in r["cands"]:
                     if c["judge"] is not None:
                         judged[(r["id"], r["style"], c["sid"])] = c["judge"]
-    with open(data / "para.jsonl", encoding="utf-8") as f:
-        para_ids = {json.loads(line)["qid"] for line in f}
+    para_ids = rewritten(data)
     with tempfile.TemporaryDirectory() as tmp, open(out, "a", encoding="utf-8") as sink:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
         for n, (name, group) in enumerate(by_article(data, STYLES, limit)):

@@ -36,18 +36,14 @@ def extract(
     limit: int | None = None,
     keys: set[tuple[str, str]] | None = None,
 ) -> None:
-    from fit.features import bundled_chat, by_article, gold_sentence
+    from fit.features import bundled_chat, by_article, gold_sentence, rewritten, written
     from qa import Chatbot, Settings
     from qa.core import judge, reader
 
     out = data / "reader.jsonl"
-    done = set()
-    if out.exists():
-        with open(out, encoding="utf-8") as f:
-            done = {(r["id"], r["style"]) for r in map(json.loads, f)}
+    done = written(out)
     llm = bundled_chat()
-    with open(data / "para.jsonl", encoding="utf-8") as f:
-        para_ids = {json.loads(line)["qid"] for line in f}
+    para_ids = rewritten(data)
     with tempfile.TemporaryDirectory() as tmp, open(out, "a", encoding="utf-8") as sink:
         settings = Settings(index_dir=Path(tmp), answerer="extractive")
         for n, (name, group) in enumerate(by_article(data, STYLES, limit)):

@@ -187,16 +187,7 @@ class Worker:
     ) -> list[float]:
         """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.yes_no` of ``prompts``;
         :class:`WorkerError` as for :meth:`stream`."""
-        with self._lock:
-            if not self._wait_ready(deadline):
-                raise WorkerError(f"the LLM worker is not running ({self.failure or 'still starting'})")
-            proc, conn = self._proc, self._conn
-            assert proc is not None and conn is not None
-            with contextlib.suppress(OSError):  # dead: _receive says how
-                conn.send(("yes_no", prompts, params))
-            message = self._receive(proc, conn, time.monotonic() + deadline, deadline, "as it judged")
-            self._expect(message, "scores")
-            return list(message[1])
+        return list(self._ask(("yes_no", prompts, params), "scores", "as it judged", deadline)[1])
 
     def copy_span(
         self,
@@ -208,16 +199,21 @@ class Worker:
     ) -> Copied:
         """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`;
         :class:`WorkerError` as for :meth:`stream`."""
+        request = ("copy_span", messages, sources, decline, params)
+        return Copied(**self._ask(request, "copied", "as it read", deadline)[1])
+
+    def _ask(self, request: tuple[Any, ...], reply: str, during: str, deadline: float) -> tuple[Any, ...]:
+        """Send one request that has one reply, and return that reply (of kind ``reply``)."""
         with self._lock:
             if not self._wait_ready(deadline):
                 raise WorkerError(f"the LLM worker is not running ({self.failure or 'still starting'})")
             proc, conn = self._proc, self._conn
             assert proc is not None and conn is not None
             with contextlib.suppress(OSError):  # dead: _receive says how
-                conn.send(("copy_span", messages, sources, decline, params))
-            message = self._receive(proc, conn, time.monotonic() + deadline, deadline, "as it read")
-            self._expect(message, "copied")
-            return Copied(**message[1])
+                conn.send(request)
+            message = self._receive(proc, conn, time.monotonic() + deadline, deadline, during)
+            self._expect(message, reply)
+            return message
 
     def _cancel(self, proc: subprocess.Popen[bytes], conn: Connection, end: float) -> None:
         """The caller stopped reading: have the worker stop writing, and read what it sent."""
