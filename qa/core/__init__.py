@@ -3,5 +3,6 @@
 ``understand`` (question + history -> :class:`Query`), ``retrieve``
 (-> :class:`Retrieved`), ``rank`` or ``crosslingual`` (-> :class:`Ranked`),
 ``decide`` (-> :class:`Decision`). ``features`` and ``model`` are what the
-fitted ranker and decision read and weigh. No LLM here.
+fitted ranker and decision read and weigh. An LLM enters only through a
+protocol, where the ranker is unsure (``reader``, ``judge``; ``pointing`` holds its prompt).
 """
