@@ -29,6 +29,7 @@ from importlib import resources
 import numpy as np
 from langchain_core.messages import BaseMessage
 
+from qa.core.judge import candidates
 from qa.core.pointing import DECLINE, PROMPT, Copies, render
 from qa.core.rank import Evidence, Ranked
 from qa.core.understand import Query
@@ -57,17 +58,16 @@ class Reading:
     declined: float
 
 
-def messages(query: Query, evidence: list[Evidence]) -> list[BaseMessage]:
-    text = " ".join(" ".join(ev.sentence.text.split()) for ev in evidence)
+def messages(query: Query, sources: list[str]) -> list[BaseMessage]:
     # A follow-up's pronoun ("그거", "걔") names what the previous question asked about.
     previous = query.context if query.followup else ""
-    return PROMPT.format_messages(request=render(text, query.question, previous))
+    return PROMPT.format_messages(request=render(" ".join(sources), query.question, previous))
 
 
 def read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading:
     """The LLM's copy of the answer from ``evidence`` (the ranker's best sentences)."""
     sources = [" ".join(ev.sentence.text.split()) for ev in evidence]
-    copied = model.copy_span(messages(query, evidence), sources, DECLINE)
+    copied = model.copy_span(messages(query, sources), sources, DECLINE)
     span = copied.text
     source = next((i for i, s in enumerate(sources) if span and span in s), -1)
     return Reading(span, source, copied.logprob, copied.first, copied.start, copied.declined)
@@ -199,8 +199,6 @@ def reread(ranked: Ranked, model: Copies) -> Ranked:
     read decision's probability and threshold, and the copied words when they come from
     the pick. Unchanged outside the fitted band, with no fitted reader, or when the LLM
     fails (``features["read_failed"]``; the log says why)."""
-    from qa.core.judge import candidates
-
     fitted = shipped()
     p = ranked.p_answer
     if fitted is None or not fitted.band[0] <= p <= fitted.band[1]:
