@@ -4,6 +4,7 @@
     python -m fit.reader rescore fit/data         # held-out probabilities (as fit.judge rescore)
     python -m fit.reader extract fit/data --unread  # read the rows rescore moved into the band
     python -m fit.reader fit fit/data [--write]   # held-out figures; --write: qa/data/reader.json
+                                                  # (the English reader also reads judge.jsonl)
 
 ``extract`` asks every case that ``para.jsonl`` rewrites, in the styles given,
 of the real extractive pipeline; where the ranker's probability lies in the
@@ -148,7 +149,10 @@ def main() -> None:
     from fit.reader_fit import report
 
     with open(args.data / "reader.jsonl", encoding="utf-8") as f:
-        report([json.loads(line) for line in f], args.write)
+        rows = [json.loads(line) for line in f]
+    with open(args.data / "judge.jsonl", encoding="utf-8") as f:
+        judged = [json.loads(line) for line in f]
+    report(rows, judged, args.write)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ scores and, within the band it was read in, what the LLM copied from them
 (``qa.core.reader.RANK_FEATURES``) picks the sentence and a logistic decision
 (``DECISION_FEATURES``) says whether the question is answered; outside it the
 extractive outcome stands. Held out: 5 folds by article, against the
-extractive outcome of the same questions. Korean questions only (KorQuAD's
-wording and a chat user's).
+extractive outcome of the same questions. Two readers: ``ko`` for Korean
+questions (KorQuAD's wording and a chat user's), ``en`` for the English ones,
+which also reads the LLM's judgement of each candidate (``qa.core.judge``; the
+judge's scores of the same candidates come from ``judge.jsonl``, ``fit.judge``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from fit.fit import FOLDS, _logistic, fit_ranker, folds
-from fit.judge_fit import shipped_thresholds
-from qa.core.reader import DECISION_FEATURES, RANK_FEATURES, Reading, decision_row, rank_rows
+from fit.judge_fit import found, shipped_thresholds
+from qa.core.reader import Reading, decision_row, features, rank_rows
 
 OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "reader.json"
-STYLES = ("orig", "ko")
+#: The readers: the question styles each is fitted on, and whether it reads the LLM's
+#: judgement of each candidate too.
+GROUPS = {"ko": (("orig", "ko"), False), "en": (("en",), True)}
 #: Bands to choose from, within the band the data was read in (``extract --band``).
 BANDS = tuple(
     (lo, hi)
@@ -34,8 +38,10 @@ BANDS = tuple(
 #: Fewest questions with the answer among the candidates to fit a fold's models on.
 MIN_ROWS = 30
 #: What a read turn costs, in refusals: the LLM reads three sentences and copies a few
-#: words (~2-4 s here) before the answer starts.
+#: words (~2-4 s here) before the answer starts. Judging them first adds three short
+#: prompts that share the question's start (~1 s), priced at the same rate per second.
 READ_TURN_COST = 0.05
+JUDGED_TURN_COST = 0.02
 
 
 def _holds(r: dict, i: int) -> bool:
@@ -51,13 +57,6 @@ def reading(r: dict) -> Reading:
     return Reading(x["span"], x["source"], x["logprob"], x["first"], x["start"], x["declined"])
 
 
-def found(r: dict, thresholds: dict[str, float]) -> bool:
-    """Extractive mode's decision at today's threshold (a rule's refusal stands)."""
-    if not r["reason"].startswith("answerable p="):
-        return bool(r["found"])
-    return r["p"] >= thresholds["ko"]
-
-
 def outcome(r: dict, answered: bool, chosen: int) -> float:
     if not answered:
         return float(not r["unanswerable"])
@@ -66,7 +65,30 @@ def outcome(r: dict, answered: bool, chosen: int) -> float:
 
 def _X(r: dict) -> np.ndarray:
     c = r["cands"]
-    return rank_rows([x["score"] for x in c], [x["fits"] or not r["expects"] for x in c], reading(r))
+    judges = [x["judge"] for x in c] if "judge" in c[0] else None
+    return rank_rows([x["score"] for x in c], [x["fits"] or not r["expects"] for x in c], reading(r), judges)
+
+
+def with_judgements(rows: list[dict], judged: list[dict]) -> list[dict]:
+    """``rows`` with the judge's score of each candidate (``judge.jsonl``'s row of the same
+    question, when it judged the same sentences); a read row without them is left unread."""
+    by_key = {(j["id"], j["style"]): j for j in judged}
+    out, lost = [], 0
+    for r in rows:
+        j = by_key.get((r["id"], r["style"]))
+        # The judge may have judged more of the ranker's best sentences than were read.
+        theirs = j["cands"][: len(r["cands"])] if j is not None else []
+        same = [c["sid"] for c in theirs] == [c["sid"] for c in r["cands"]] and all(
+            c["judge"] is not None for c in theirs
+        )
+        if same:
+            r = {**r, "cands": [{**c, "judge": x["judge"]} for c, x in zip(r["cands"], theirs, strict=True)]}
+        elif read(r):
+            r, lost = {**r, "reading": None}, lost + 1
+        out.append(r)
+    if lost:
+        print(f"  {lost} read questions without the judge's scores of the same sentences: left unread")
+    return out
 
 
 def fit(rows: list[dict]) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
@@ -121,11 +143,28 @@ def result(r: dict, held: dict, t: float, rescue_only: bool) -> float:
     return outcome(r, answered, choice)
 
 
-def report(rows: list[dict], write: bool) -> None:
+def report(rows: list[dict], judged: list[dict], write: bool) -> None:
     thresholds = shipped_thresholds()
-    rows = [{**r, "found": found(r, thresholds)} for r in rows if r["style"] in STYLES]
+    rows = [{**r, "found": found(r, thresholds)} for r in rows]
+    out: dict = {"fitted_on": {}, "models": {}}
+    for group, (styles, with_judge) in GROUPS.items():
+        mine = [r for r in rows if r["style"] in styles]
+        if with_judge:
+            mine = with_judgements(mine, judged)
+        fitted_on, model = report_group(group, styles, with_judge, mine)
+        out["fitted_on"][group] = fitted_on
+        out["models"][group] = model
+    if write:
+        OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+        print(f"-> {OUT}")
+
+
+def report_group(group: str, styles: tuple[str, ...], with_judge: bool, rows: list[dict]) -> tuple[str, dict]:
+    """The band, threshold and models of one reader, chosen and fitted on ``rows``; its
+    held-out figures printed."""
+    turn_cost = READ_TURN_COST + (JUDGED_TURN_COST if with_judge else 0.0)
     grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
-    base = {s: [r for r in rows if r["style"] == s] for s in STYLES}
+    base = {s: [r for r in rows if r["style"] == s] for s in styles}
     before = {s: sum(outcome(r, r["found"], 0) == 0 for r in sub) for s, sub in base.items()}
     best = None
     for band in BANDS:
@@ -136,14 +175,14 @@ def report(rows: list[dict], write: bool) -> None:
                 # Each style right at least as often as in extractive mode; then the most
                 # right answers, less the read turns' time.
                 after = {s: sum(result(r, held, t, rescue_only) == 0 for r in sub) for s, sub in base.items()}
-                if any(after[s] < before[s] for s in STYLES):
+                if any(after[s] < before[s] for s in styles):
                     continue
-                score = sum(after.values()) - READ_TURN_COST * share * len(rows)
+                score = sum(after.values()) - turn_cost * share * len(rows)
                 if best is None or score > best[0]:
                     best = (score, band, rescue_only, t, held)
-    assert best is not None, "no band leaves every style as well off as extractive mode"
+    assert best is not None, f"{group}: no band leaves every style as well off as extractive mode"
     score, band, rescue_only, t, held = best
-    print(f"held out: band {band}, rescue only {rescue_only}, threshold {t}")
+    print(f"{group}: held out: band {band}, rescue only {rescue_only}, threshold {t}")
     for style, sub in base.items():
         ans = [r for r in sub if not r["unanswerable"]]
         una = [r for r in sub if r["unanswerable"]]
@@ -157,19 +196,18 @@ def report(rows: list[dict], write: bool) -> None:
         )
     mine = [r for r in rows if read(r) and band[0] <= r["p"] <= band[1]]
     ranker, decision = fit(mine)
-    print("  ranker:", dict(zip(RANK_FEATURES, ranker[0].round(3).tolist(), strict=True)))
-    print("  decision:", dict(zip(DECISION_FEATURES, decision[0].round(3).tolist(), strict=True)))
-    if write:
-        out = {
-            "fitted_on": f"{len(mine)} questions of the training titles in {', '.join(STYLES)}",
-            "band": list(band),
-            "rescue_only": rescue_only,
-            "ranker": dict(zip(RANK_FEATURES, ranker[0].round(6).tolist(), strict=True)),
-            "decision": {
-                **dict(zip(DECISION_FEATURES, decision[0].round(6).tolist(), strict=True)),
-                "bias": round(decision[1], 6),
-            },
-            "threshold": t,
-        }
-        OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
-        print(f"-> {OUT}")
+    rank_names, decision_names = features(with_judge)
+    print("  ranker:", dict(zip(rank_names, ranker[0].round(3).tolist(), strict=True)))
+    print("  decision:", dict(zip(decision_names, decision[0].round(3).tolist(), strict=True)))
+    model = {
+        "band": list(band),
+        "rescue_only": rescue_only,
+        "judged": with_judge,
+        "ranker": dict(zip(rank_names, ranker[0].round(6).tolist(), strict=True)),
+        "decision": {
+            **dict(zip(decision_names, decision[0].round(6).tolist(), strict=True)),
+            "bias": round(decision[1], 6),
+        },
+        "threshold": t,
+    }
+    return f"{len(mine)} questions of the training titles in {', '.join(styles)}", model

@@ -11,7 +11,8 @@ question + history
                              question in another language, qa.core.crosslingual)
   -> judge        Ranked     where the ranker is unsure, the LLM reads its best sentences
                              and copies the answer (qa.core.reader; an English question:
-                             judges each, qa.core.judge), and a second fitted model reranks
+                             also judges each, qa.core.judge), and a second fitted model
+                             reranks
   -> decide       Decision   does the article answer? the fitted probability and two rules
   -> write        Draft      the evidence sentence, or an LLM's checked answer
   -> Answer       with its sources and timings
@@ -228,8 +229,8 @@ class Pipeline:
         if self.judge is None:
             return ranked
         path = self.path(ranked.query)
-        if path == "ko" and isinstance(self.judge, Copies) and reader.shipped() is not None:
-            return reader.reread(ranked, self.judge)
+        if isinstance(self.judge, Copies) and reader.shipped(path) is not None:
+            return reader.reread(ranked, self.judge, path)
         if isinstance(self.judge, YesNo):
             return judged(ranked, self.judge, path)
         return ranked

@@ -29,9 +29,10 @@ SHIPPED = reader.shipped
 
 @pytest.fixture(autouse=True)
 def wide_band(monkeypatch: pytest.MonkeyPatch) -> None:
-    fitted = SHIPPED()
+    fitted = SHIPPED("ko")
     assert fitted is not None
-    monkeypatch.setattr(reader, "shipped", lambda: dataclasses.replace(fitted, band=WIDE))
+    wide = dataclasses.replace(fitted, band=WIDE)
+    monkeypatch.setattr(reader, "shipped", lambda group: wide if group == "ko" else None)
 
 
 class CopyingChat(ScriptedChat):
@@ -100,11 +101,11 @@ def test_outside_the_band_the_llm_does_not_read(settings: Settings):
     ranked = bot.pipeline.decision(UNSURE_Q, []).ranked
     chat = CopyingChat(replies=[])
     sure = dataclasses.replace(ranked, p_answer=0.99)
-    assert reader.reread(sure, chat) is sure and chat.read == []
+    assert reader.reread(sure, chat, "ko") is sure and chat.read == []
 
 
 def test_the_shipped_band_lies_within_the_rankers_range():
-    fitted = SHIPPED()
+    fitted = SHIPPED("ko")
     assert fitted is not None and 0.0 < fitted.band[0] < fitted.band[1] < 1.0
 
 
