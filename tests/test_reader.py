@@ -104,9 +104,60 @@ def test_outside_the_band_the_llm_does_not_read(settings: Settings):
     assert reader.reread(sure, chat, "ko") is sure and chat.read == []
 
 
-def test_the_shipped_band_lies_within_the_rankers_range():
-    fitted = SHIPPED("ko")
-    assert fitted is not None and 0.0 < fitted.band[0] < fitted.band[1] < 1.0
+def test_the_shipped_bands_lie_within_the_rankers_range():
+    for group in ("ko", "en"):
+        fitted = SHIPPED(group)
+        assert fitted is not None and 0.0 < fitted.band[0] < fitted.band[1] < 1.0
+    assert SHIPPED("en").judged  # type: ignore[union-attr]
+
+
+class JudgingCopyingChat(CopyingChat):
+    """... that also judges each sentence: its scores by sentence, 0 for the rest."""
+
+    scores: dict[str, float] = Field(default_factory=dict)
+    judged: list[str] = Field(default_factory=list)
+
+    def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
+        texts = [p[-1].text.split("Sentence: ", 1)[1] for p in prompts]
+        self.judged.extend(texts)
+        return [next((v for k, v in self.scores.items() if k in t), 0.0) for t in texts]
+
+
+EN_Q = "Who is the head of KT Studio Genie?"
+
+
+@pytest.fixture
+def wide_en(monkeypatch: pytest.MonkeyPatch) -> None:
+    ko, en = SHIPPED("ko"), SHIPPED("en")
+    assert ko is not None and en is not None
+    wide = {"ko": ko, "en": dataclasses.replace(en, band=WIDE)}
+    monkeypatch.setattr(reader, "shipped", lambda group: wide[group])
+
+
+@pytest.mark.usefixtures("wide_en")
+def test_an_english_question_has_its_best_sentences_judged_then_read(settings: Settings):
+    chat = JudgingCopyingChat(replies=["x"] * 3)
+    a = bot_with(settings, chat).ask(EN_Q)
+    assert len(chat.read) == 1 and chat.judged == chat.read[0]
+    assert len(chat.judged) == reader.CANDIDATES
+    assert {f"judge_{i}" for i in range(reader.CANDIDATES)} <= set(a.meta["features"])
+
+
+@pytest.mark.usefixtures("wide_en")
+def test_an_english_question_takes_the_sentence_judged_and_copied(settings: Settings):
+    probe = JudgingCopyingChat(replies=["x"] * 3)
+    bot_with(settings, probe).ask(EN_Q)
+    first, second, third = probe.read[0]
+    chat = JudgingCopyingChat(
+        replies=["x"] * 3,
+        copies=[" ".join(second.split()[:2])],
+        scores={first: -6.0, second: 6.0, third: -6.0},
+    )
+    a = bot_with(settings, chat).ask(EN_Q)
+    assert a.found and " ".join(a.sources[0].evidence.split()) == second, a.meta
+    # ... and when it says No to every one and copies nothing, the article does not say.
+    chat = JudgingCopyingChat(replies=["x"] * 3, scores={s: -8.0 for s in probe.read[0]})
+    assert not bot_with(settings, chat).ask(EN_Q).found
 
 
 # --- the real model ---------------------------------------------------------------
