@@ -116,8 +116,13 @@ class JudgingCopyingChat(CopyingChat):
 
     scores: dict[str, float] = Field(default_factory=dict)
     judged: list[str] = Field(default_factory=list)
+    judge_fails: bool = False
 
     def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
+        if self.judge_fails:
+            from qa.errors import WorkerError
+
+            raise WorkerError("the LLM worker was killed by SIGKILL as it judged")
         texts = [p[-1].text.split("Sentence: ", 1)[1] for p in prompts]
         self.judged.extend(texts)
         return [next((v for k, v in self.scores.items() if k in t), 0.0) for t in texts]
@@ -158,6 +163,15 @@ def test_an_english_question_takes_the_sentence_judged_and_copied(settings: Sett
     # ... and when it says No to every one and copies nothing, the article does not say.
     chat = JudgingCopyingChat(replies=["x"] * 3, scores={s: -8.0 for s in probe.read[0]})
     assert not bot_with(settings, chat).ask(EN_Q).found
+
+
+@pytest.mark.usefixtures("wide_en")
+def test_a_failing_judge_of_an_english_question_leaves_the_rankers_answer(settings: Settings):
+    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(EN_Q)
+    chat = JudgingCopyingChat(replies=["x"] * 3, judge_fails=True)
+    a = bot_with(settings, chat).ask(EN_Q)
+    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    assert a.meta["features"]["read_failed"] == 1.0 and chat.read == []
 
 
 # --- the real model ---------------------------------------------------------------
