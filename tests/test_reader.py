@@ -15,6 +15,7 @@ from qa.core import pointing, reader
 from qa.core.pointing import Copied
 from qa.write import point
 from qa.write.extractive import ExtractiveWriter
+from tests.test_judge import JudgingChat
 from tests.test_llm import ScriptedChat
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
@@ -111,21 +112,8 @@ def test_the_shipped_bands_lie_within_the_rankers_range():
     assert SHIPPED("en").judged  # type: ignore[union-attr]
 
 
-class JudgingCopyingChat(CopyingChat):
-    """... that also judges each sentence: its scores by sentence, 0 for the rest."""
-
-    scores: dict[str, float] = Field(default_factory=dict)
-    judged: list[str] = Field(default_factory=list)
-    judge_fails: bool = False
-
-    def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
-        if self.judge_fails:
-            from qa.errors import WorkerError
-
-            raise WorkerError("the LLM worker was killed by SIGKILL as it judged")
-        texts = [p[-1].text.split("Sentence: ", 1)[1] for p in prompts]
-        self.judged.extend(texts)
-        return [next((v for k, v in self.scores.items() if k in t), 0.0) for t in texts]
+class JudgingCopyingChat(CopyingChat, JudgingChat):
+    """A scripted chat model that copies and judges (``tests.test_judge.JudgingChat``)."""
 
 
 EN_Q = "Who is the head of KT Studio Genie?"
@@ -143,7 +131,8 @@ def wide_en(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_english_question_has_its_best_sentences_judged_then_read(settings: Settings):
     chat = JudgingCopyingChat(replies=["x"] * 3)
     a = bot_with(settings, chat).ask(EN_Q)
-    assert len(chat.read) == 1 and chat.judged == chat.read[0]
+    assert len(chat.read) == 1
+    assert [t.split("Sentence: ", 1)[1] for t in chat.judged] == chat.read[0]
     assert len(chat.judged) == reader.CANDIDATES
     assert {f"judge_{i}" for i in range(reader.CANDIDATES)} <= set(a.meta["features"])
 

@@ -120,15 +120,13 @@ def decision_row(p: float, X: np.ndarray, choice: int) -> np.ndarray:
     """:data:`DECISION_FEATURES` for the candidate ``choice`` of the rows ``X``."""
     p = min(max(p, 1e-3), 1 - 1e-3)
     judges = X[:, RANK_FEATURES.index("judge")]
+    return np.array([math.log(p / (1 - p)), judges[choice], margin(judges, choice), float(choice != 0)])
+
+
+def margin(judges: np.ndarray, choice: int) -> float:
+    """The LLM's logit for the candidate ``choice`` above the best of the others'."""
     others = np.delete(judges, choice)
-    return np.array(
-        [
-            math.log(p / (1 - p)),
-            judges[choice],
-            judges[choice] - (others.max() if len(others) else 0.0),
-            float(choice != 0),
-        ]
-    )
+    return float(judges[choice] - (others.max() if len(others) else 0.0))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,7 +36,7 @@ from importlib import resources
 import numpy as np
 from langchain_core.messages import BaseMessage
 
-from qa.core.judge import YesNo, candidates, judge
+from qa.core.judge import YesNo, candidates, judge, margin
 from qa.core.pointing import DECLINE, PROMPT, Copies, render
 from qa.core.rank import Evidence, Ranked
 from qa.core.understand import Query
@@ -173,8 +173,7 @@ def decision_row(
     ]
     if X.shape[1] > len(RANK_FEATURES):
         judges = X[:, len(RANK_FEATURES)]
-        others = np.delete(judges, choice)
-        row += [judges[choice], judges[choice] - (others.max() if len(others) else 0.0)]
+        row += [judges[choice], margin(judges, choice)]
     return np.array(row)
 
 
