@@ -28,6 +28,11 @@ def _norm(s: str) -> str:
     return "".join(ch for ch in s.lower() if ch.isalnum())
 
 
+def _holds(english: str, answers: list[str]) -> bool:
+    """Does an English rendering hold one of the gold English answers (or they it)?"""
+    return any(_norm(e) in _norm(english) or _norm(english) in _norm(e) for e in answers if _norm(e))
+
+
 def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
     from fit.features import by_article
     from qa import Chatbot, Settings
@@ -45,18 +50,24 @@ def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
                 a = Chatbot(data / "articles" / f"{name}.txt", settings=settings).ask(c["question"])
                 reply = a.meta.get("llm_text", "")
                 copied, _, gloss = reply.partition(GLOSS.strip())
-                span = snap(copied, a.text)
+                span = a.meta.get("span") or snap(copied, a.text)
                 gloss = gloss.strip().rstrip(".")
-                if not (span and gloss and _norm(c["answer"]) in _norm(span)):
+                if not (span and _norm(c["answer"]) in _norm(span)):
                     continue
-                right = any(_norm(e) in _norm(gloss) or _norm(gloss) in _norm(e) for e in c["answer_en"])
+                shown = a.text.split("\n")[0]
+                # what the answer leads with in English, before the span in parentheses
+                english = shown[: -len(f" ({span})")] if shown.endswith(f" ({span})") else ""
+                english = english or (shown if shown == span and a.meta.get("rendered_by") else "")
                 row = {
                     "id": c["id"],
                     "span": span,
                     "gloss": gloss,
                     "answer_en": c["answer_en"],
-                    "right": right,
-                    "similarity": round(similarity(gloss, span), 4),
+                    "right": bool(gloss) and _holds(gloss, c["answer_en"]),
+                    "similarity": round(similarity(gloss, span), 4) if gloss else None,
+                    "shown": shown,
+                    "rendered_by": a.meta.get("rendered_by", ""),
+                    "shown_right": bool(english) and _holds(english, c["answer_en"]),
                 }
                 rows.append(row)
                 with out.open("a", encoding="utf-8") as f:  # kept as it comes: the run is long
@@ -68,12 +79,28 @@ def collect(data: Path, limit: int | None, out: Path) -> list[dict]:
 def report(rows: list[dict]) -> None:
     from qa.write.point import gloss_problem
 
+    shown = [r for r in rows if "shown" in r]
+    if shown:
+        print(f"{len(shown)} English answers whose span holds the gold answer; what they lead with:")
+        for how in sorted({r["rendered_by"] for r in shown}):
+            group = [r for r in shown if r["rendered_by"] == how]
+            right = sum(r["shown_right"] for r in group)
+            print(f"  {how or 'the span alone'}: {len(group)} (holding a gold English answer: {right})")
+    rows = [r for r in rows if r.get("gloss")]
     right = np.array([r["right"] for r in rows])
     sim = np.array([r["similarity"] for r in rows])
     # the other checks first: English, and the span's numbers
     passes = np.array([not gloss_problem(r["gloss"], r["span"], None) for r in rows])
-    print(f"{len(rows)} renderings of spans holding the answer; {right.sum()} hold a gold English answer")
+    print(f"{len(rows)} LLM renderings of those spans; {right.sum()} hold a gold English answer")
     print(f"  {(~passes).sum()} fail the other checks ({(~passes & ~right).sum()} of them wrong)")
+    from index import korean
+    from qa.lang.bilingual import says_in_english
+
+    agrees = np.array(
+        [says_in_english(r["gloss"], [(t.form, t.tag) for t in korean.terms(r["span"])]) for r in rows]
+    )
+    kept = agrees & passes
+    print(f"  the dictionary agrees with {kept.sum()} that pass them ({(kept & ~right).sum()} wrong)")
     for t in np.arange(0.80, 0.93, 0.01):
         keep = (sim >= t) & passes
         print(

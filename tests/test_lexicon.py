@@ -164,6 +164,8 @@ KNOWN = {
     ("qa/core/understand.py", frozenset({"of", "in", "for"})): "_EN_FOCUS: a pattern's grammar",
     # the auxiliaries after which "how much" asks a sum; not "has": "How much has it grown?"
     ("qa/lang/kinds.py", frozenset("money did does is was will".split())): "money: a phrase's grammar",
+    # the counters a numeral word takes in a duration ("세 시간"), part of EN_UNITS
+    ("qa/lang/kinds.py", frozenset({"시간", "개월", "주일"})): "duration: a phrase's grammar",
 }
 
 _HANGUL = re.compile("[가-힣]")

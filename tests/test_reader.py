@@ -4,6 +4,7 @@ changes, what happens when it fails; and the real model's held copy."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import Field
 
 from qa import Chatbot, Settings
 from qa.core import pointing, reader
+from qa.core.decide import Decision
 from qa.core.pointing import Copied
 from qa.write import point
 from qa.write.extractive import ExtractiveWriter
@@ -37,20 +39,24 @@ def wide_band(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class CopyingChat(ScriptedChat):
-    """A scripted chat model that also copies: the first of ``copies`` found in a source."""
+    """A scripted chat model that also copies: the first of ``copies`` found in a source
+    (a copy "words | English" goes on with its English when asked to go on)."""
 
     copies: list[str] = Field(default_factory=list)
     read: list[list[str]] = Field(default_factory=list)
     copy_fails: bool = False
 
-    def copy_span(self, messages: list[BaseMessage], sources: list[str], decline: str) -> Copied:
+    def copy_span(
+        self, messages: list[BaseMessage], sources: list[str], decline: str, then: str = ""
+    ) -> Copied:
         if self.copy_fails:
             from qa.errors import WorkerError
 
             raise WorkerError("the LLM worker was killed by SIGKILL as it read")
         self.read.append(sources)
-        span = next((c for c in self.copies if any(c in s for s in sources)), "")
-        return Copied(span, -0.1, -0.01, -0.05, -12.0)
+        copies = [c.partition(pointing.GLOSS)[::2] for c in self.copies]
+        span, english = next(((c, e) for c, e in copies if any(c in s for s in sources)), ("", ""))
+        return Copied(span, -0.1, -0.01, -0.05, -12.0, english if then and span else "")
 
 
 def bot_with(settings: Settings, chat: CopyingChat) -> Chatbot:
@@ -131,7 +137,8 @@ def wide_en(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_english_question_has_its_best_sentences_judged_then_read(settings: Settings):
     chat = JudgingCopyingChat(replies=["x"] * 3)
     a = bot_with(settings, chat).ask(EN_Q)
-    assert len(chat.read) == 1
+    # (the writer then copies from the sentence answered with: the second read)
+    assert len(chat.read[0]) == reader.CANDIDATES
     assert [t.split("Sentence: ", 1)[1] for t in chat.judged] == chat.read[0]
     assert len(chat.judged) == reader.CANDIDATES
     assert {f"judge_{i}" for i in range(reader.CANDIDATES)} <= set(a.meta["features"])
@@ -160,7 +167,48 @@ def test_a_failing_judge_of_an_english_question_leaves_the_rankers_answer(settin
     chat = JudgingCopyingChat(replies=["x"] * 3, judge_fails=True)
     a = bot_with(settings, chat).ask(EN_Q)
     assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
-    assert a.meta["features"]["read_failed"] == 1.0 and chat.read == []
+    assert a.meta["features"]["read_failed"] == 1.0
+    assert all(len(sources) == 1 for sources in chat.read)  # only the writer's copy of its evidence
+
+
+def english_decision(settings: Settings, question: str) -> tuple[Chatbot, Decision]:
+    bot = Chatbot(settings=settings.with_(answerer="extractive"))
+    return bot, dataclasses.replace(bot.pipeline.decision(question, []), found=True)
+
+
+def test_an_english_answer_copies_its_span_then_the_llm_writes_its_english(settings: Settings):
+    bot, decision = english_decision(settings, "What share of Mongolians use the T-Card?")
+    chat = CopyingChat(replies=[], copies=["약 70% | about 80%"])  # a free reply would fail
+    draft = point.PointingWriter(chat, ExtractiveWriter(bot.index)).write(decision)
+    assert chat.prompts == [] and len(chat.read) == 1
+    # A value is said by rule, whatever English the model wrote.
+    assert draft.text.startswith("about 70% (약 70%)\n\n"), draft
+    assert draft.meta["rendered_by"] == "rule" and draft.meta["llm_text"] == "약 70% | about 80%"
+
+
+def test_the_english_the_llm_read_with_is_shown_without_asking_again(settings: Settings):
+    bot, decision = english_decision(settings, EN_Q)
+    best = " ".join(decision.ranked.best.sentence.text.split())
+    assert "스튜디오지니" in best
+    ranked = dataclasses.replace(decision.ranked, copied="문화 관광", copied_english="culture and tourism")
+    chat = CopyingChat(replies=[])
+    writer = point.PointingWriter(chat, ExtractiveWriter(bot.index))
+    draft = writer.write(dataclasses.replace(decision, ranked=ranked))
+    assert chat.prompts == [] and chat.read == []
+    assert draft.text.startswith("culture and tourism (문화 관광)\n\n"), draft
+    assert draft.meta["rendered_by"] == "dictionary"
+
+
+def test_a_copy_the_llm_would_rather_decline_is_not_shown(settings: Settings):
+    bot, decision = english_decision(settings, "What share of Mongolians use the T-Card?")
+
+    class Declining(CopyingChat):
+        def copy_span(self, *args: object, **kwargs: object) -> Copied:
+            return dataclasses.replace(super().copy_span(*args, **kwargs), declined=-0.01)  # type: ignore[arg-type]
+
+    writer = point.PointingWriter(Declining(replies=[], copies=["약 70%"]), ExtractiveWriter(bot.index))
+    draft = writer.write(decision)
+    assert draft.mode == "extractive" and draft.meta["fallback"] == "the LLM pointed at nothing"
 
 
 # --- the real model ---------------------------------------------------------------
@@ -169,9 +217,9 @@ WEATHER = "서울은 오늘 대체로 맑고 낮 최고기온은 25도로 예상
 GUESTS = "기념식에는 박지훈 미래은행 부행장과 최유리 한결대 교수가 참석했다."
 
 
-def copy_of(chat: object, question: str, sources: list[str]) -> Copied:
+def copy_of(chat: object, question: str, sources: list[str], then: str = "") -> Copied:
     messages = pointing.PROMPT.format_messages(request=pointing.render(" ".join(sources), question))
-    return chat.copy_span(messages, sources, pointing.DECLINE)  # type: ignore[attr-defined]
+    return chat.copy_span(messages, sources, pointing.DECLINE, then)  # type: ignore[attr-defined]
 
 
 def test_the_real_model_copies_the_answer_from_the_sentence_that_holds_it(real_llm: Path):
@@ -185,14 +233,18 @@ def test_the_real_model_copies_the_answer_from_the_sentence_that_holds_it(real_l
     for question in ("내일 비가 와?", "What is the temperature?", "참석자는 모두 몇 명이야?"):
         text = copy_of(chat, question, [WEATHER, GUESTS]).text
         assert text and any(text in s for s in (WEATHER, GUESTS)), (question, text)
+    # Asked to go on, it writes the copy's English after it, on the same line.
+    copied = copy_of(chat, "Which professor attended the ceremony?", [WEATHER, GUESTS], " |")
+    assert copied.text and copied.text in GUESTS and re.search("[A-Za-z]{2}", copied.after), copied
+    assert "\n" not in copied.after and not re.search("[가-힣]", copied.after)
 
 
 def test_the_worker_copies_as_the_model_does_in_process(real_llm: Path):
     from qa.backends.llamacpp import LlamaCppChat
     from qa.backends.worker import WorkerChat
 
-    question, sources = "최유리는 어디 교수야?", [GUESTS, WEATHER]
-    in_process = copy_of(LlamaCppChat(model_path=str(real_llm)), question, sources)
-    worker = copy_of(WorkerChat(model_path=str(real_llm)), question, sources)
-    assert worker.text == in_process.text and worker.text
+    question, sources = "Where does Choi Yu-ri teach?", [GUESTS, WEATHER]
+    in_process = copy_of(LlamaCppChat(model_path=str(real_llm)), question, sources, " |")
+    worker = copy_of(WorkerChat(model_path=str(real_llm)), question, sources, " |")
+    assert (worker.text, worker.after) == (in_process.text, in_process.after) and worker.text
     assert worker.logprob == pytest.approx(in_process.logprob, abs=0.5)

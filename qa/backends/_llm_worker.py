@@ -71,8 +71,8 @@ def main(fd: str, parent: str, spec_json: str) -> None:
                 _, prompts, params = request
                 conn.send(("scores", LlamaCppChat(**spec, **params).yes_no(prompts)))
             elif kind == "copy_span":
-                _, messages, sources, decline, params = request
-                copied = LlamaCppChat(**spec, **params).copy_span(messages, sources, decline)
+                _, messages, sources, decline, then, params = request
+                copied = LlamaCppChat(**spec, **params).copy_span(messages, sources, decline, then)
                 conn.send(("copied", dataclasses.asdict(copied)))
             elif kind == "stream":
                 _, messages, params = request

@@ -389,7 +389,12 @@ class LlamaCppChat(BaseChatModel):
         return out
 
     def copy_span(
-        self, messages: list[BaseMessage], sources: list[str], decline: str, max_tokens: int = 32
+        self,
+        messages: list[BaseMessage],
+        sources: list[str],
+        decline: str,
+        then: str = "",
+        max_tokens: int = 32,
     ) -> Copied:
         """The model's reply to ``messages``, held to a copy of words of ``sources``.
 
@@ -398,7 +403,9 @@ class LlamaCppChat(BaseChatModel):
         one): whatever the model would rather write, what comes back is the
         article's own text. ``decline`` is the reply the prompt offers for "not
         there": the log-probability of its first token at the first step is
-        returned, not generated, beside the span's own.
+        returned, not generated, beside the span's own. With ``then``, the reply
+        goes on after a copy with those words and then freely, greedy, to the end
+        of its line (``Copied.after``: the prompt's English rendering of the copy).
         """
         model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama = model.llama
@@ -444,7 +451,8 @@ class LlamaCppChat(BaseChatModel):
                     llama.reset()
                     raise ModelError(f"llama.cpp: {e}") from None
                 lp = _log_softmax(llama)
-        return Copied(reply.decode("utf-8", "ignore").strip(), total, first, start, declined)
+            after = _go_on(llama, then, ends, pieces, max_tokens) if then and reply else ""
+        return Copied(reply.decode("utf-8", "ignore").strip(), total, first, start, declined, after)
 
     def _state_file(self, messages: list[BaseMessage]) -> Path | None:
         if not self.state_dir:
@@ -589,6 +597,24 @@ def _pieces_of(index: dict[bytes, tuple[int, ...]], sources: list[bytes]) -> lis
             for j in range(i + 1, min(len(src), i + _LONGEST_PIECE) + 1):
                 found.update(index.get(src[i:j], ()))
     return sorted(found)
+
+
+def _go_on(llama: Llama, then: str, ends: list[int], pieces: list[bytes], max_tokens: int) -> str:
+    """The reply after what the context holds, led by ``then``: greedy, to the end of the
+    line, the reply or ``max_tokens``."""
+    out = b""
+    try:
+        llama.eval(llama.tokenize(then.encode(), add_bos=False, special=False))
+        for _ in range(max_tokens):
+            token = int(np.argmax(_log_softmax(llama)))
+            if token in ends or b"\n" in pieces[token]:
+                break
+            out += pieces[token]
+            llama.eval([token])
+    except (ValueError, RuntimeError) as e:
+        llama.reset()
+        raise ModelError(f"llama.cpp: {e}") from None
+    return out.decode("utf-8", "ignore").strip()
 
 
 def _ends(llama: Llama) -> list[int]:

@@ -23,7 +23,7 @@ the worker and goes with it.
 
 Messages are pickles over a socket pair (:mod:`multiprocessing.connection`).
 In: ``("warm", messages, state_dir)``, ``("stream", messages, params)``,
-``("yes_no", prompts, params)``, ``("copy_span", messages, sources, decline, params)``,
+``("yes_no", prompts, params)``, ``("copy_span", messages, sources, decline, then, params)``,
 ``("cancel",)``. Out: ``("ready", info)``, ``("warmed",)``, ``("chunk",
 ChatGenerationChunk)``, ``("end",)``, ``("scores", [float])``, ``("copied", fields)``,
 ``("error", message)``.
@@ -194,12 +194,13 @@ class Worker:
         messages: list[BaseMessage],
         sources: list[str],
         decline: str,
+        then: str,
         params: dict[str, Any],
         deadline: float,
     ) -> Copied:
         """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`;
         :class:`WorkerError` as for :meth:`stream`."""
-        request = ("copy_span", messages, sources, decline, params)
+        request = ("copy_span", messages, sources, decline, then, params)
         return Copied(**self._ask(request, "copied", "as it read", deadline)[1])
 
     def _ask(self, request: tuple[Any, ...], reply: str, during: str, deadline: float) -> tuple[Any, ...]:
@@ -426,10 +427,12 @@ class WorkerChat(BaseChatModel):
         """See :meth:`qa.backends.llamacpp.LlamaCppChat.yes_no`; run in the worker."""
         return self.worker.yes_no(prompts, {"state_cache_mb": self.state_cache_mb}, self.deadline)
 
-    def copy_span(self, messages: list[BaseMessage], sources: list[str], decline: str) -> Copied:
+    def copy_span(
+        self, messages: list[BaseMessage], sources: list[str], decline: str, then: str = ""
+    ) -> Copied:
         """See :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`; run in the worker."""
         return self.worker.copy_span(
-            messages, sources, decline, {"state_cache_mb": self.state_cache_mb}, self.deadline
+            messages, sources, decline, then, {"state_cache_mb": self.state_cache_mb}, self.deadline
         )
 
     def _generate(

@@ -73,6 +73,8 @@ class Copied:
     start: float
     #: The log-probability of starting the reply the prompt offers for "not there".
     declined: float
+    #: What the model wrote after the copy and the words it was given to go on with.
+    after: str = ""
 
 
 @runtime_checkable
@@ -80,4 +82,6 @@ class Copies(Protocol):
     """A chat model whose reply can be held to a copy of words of given sources (llama.cpp,
     in a worker or in-process: :meth:`qa.backends.llamacpp.LlamaCppChat.copy_span`)."""
 
-    def copy_span(self, messages: list[BaseMessage], sources: list[str], decline: str) -> Copied: ...
+    def copy_span(
+        self, messages: list[BaseMessage], sources: list[str], decline: str, then: str = ""
+    ) -> Copied: ...

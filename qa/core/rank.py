@@ -48,6 +48,8 @@ class Ranked:
     #: The words the LLM copied from the best sentence as its answer, when it read the
     #: evidence (``qa.core.reader``); the pointing writer shows them without asking again.
     copied: str = ""
+    #: ... and, for an English question, the English it wrote for them.
+    copied_english: str = ""
 
     @property
     def best(self) -> Evidence | None:

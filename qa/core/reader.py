@@ -10,7 +10,8 @@ the sentences lack. The sentence its words come from, how sure it was of them
 and of starting a copy at all become inputs of a second fitted ranker and
 decision (``qa/data/reader.json``, fitted by ``fit/reader.py`` on the training
 titles). The copied words are the answer's pointer too: the writer shows them
-without asking the LLM again.
+without asking the LLM again (for an English question, with the English the LLM
+went on to write after them).
 
 An English question about a Korean article has a reader of its own (``en`` in
 ``reader.json``), fitted on the English questions of the training titles. It
@@ -37,7 +38,7 @@ import numpy as np
 from langchain_core.messages import BaseMessage
 
 from qa.core.judge import YesNo, candidates, judge, margin
-from qa.core.pointing import DECLINE, PROMPT, Copies, render
+from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, render
 from qa.core.rank import Evidence, Ranked
 from qa.core.understand import Query
 from qa.errors import ModelError, WorkerError
@@ -63,6 +64,8 @@ class Reading:
     first: float
     start: float
     declined: float
+    #: The LLM's English rendering of the span, for an English question ('' else).
+    english: str = ""
 
 
 def messages(query: Query, sources: list[str]) -> list[BaseMessage]:
@@ -74,10 +77,12 @@ def messages(query: Query, sources: list[str]) -> list[BaseMessage]:
 def read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading:
     """The LLM's copy of the answer from ``evidence`` (the ranker's best sentences)."""
     sources = [" ".join(ev.sentence.text.split()) for ev in evidence]
-    copied = model.copy_span(messages(query, sources), sources, DECLINE)
+    # The prompt asks an English question's reply to go on with the copy's English.
+    then = GLOSS.rstrip() if query.answer_language != "ko" else ""
+    copied = model.copy_span(messages(query, sources), sources, DECLINE, then)
     span = copied.text
     source = next((i for i, s in enumerate(sources) if span and span in s), -1)
-    return Reading(span, source, copied.logprob, copied.first, copied.start, copied.declined)
+    return Reading(span, source, copied.logprob, copied.first, copied.start, copied.declined, copied.after)
 
 
 def try_read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading | None:
@@ -271,6 +276,7 @@ def reread(ranked: Ranked, model: Copies, group: str) -> Ranked:
         # The neighbour was the old best's; a new pick is shown alone.
         neighbour=ranked.neighbour if choice == 0 else None,
         copied=reading.span if choice == reading.source else "",
+        copied_english=reading.english if choice == reading.source else "",
         features={
             **ranked.features,
             "read_source": float(reading.source),

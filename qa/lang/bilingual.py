@@ -15,6 +15,7 @@ fitted ranker and decision (fit/README.md, "English questions").
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -176,3 +177,50 @@ def coverage(question: str, sentences: Sequence[str], terms: Sequence[Sequence[s
     weights = np.where(df > 0, np.log((n + 1) / (df + 0.5)), 0.0)
     total = float(weights.sum())
     return hits @ weights / total if total > 0 else np.zeros(n)
+
+
+@lru_cache(maxsize=1)
+def korean_to_english() -> dict[str, frozenset[str]]:
+    """Korean headword, spaces removed ("병원", a verb as "입다") -> the words of its
+    English equivalents, lower-cased ({"clinic", "hospital"}); empty without the dictionary."""
+    path = _dictionary_file()
+    if path is None:
+        return {}
+    table: dict[str, set[str]] = {}
+    for entry in json.loads(path.read_text(encoding="utf-8")).values():
+        headword = entry["word"].replace(" ", "")
+        if _HANGUL.fullmatch(headword):
+            words = {w for w in _WORD.findall(entry["meaning"].lower()) if w not in EN_DEFINITION_LEADS}
+            table.setdefault(headword, set()).update(words)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]]) -> bool:
+    """Does ``gloss`` say a span as the dictionary does: every content word of it an
+    English equivalent of a word of the span (or one of the span's Latin words), and
+    every Korean word of the span said? ``span_terms`` are the span's content morphemes
+    as (form, tag) (``index.korean.terms``); neighbours are looked up together too
+    ("홍보" "대사" as 홍보대사), and so is the whole span."""
+    table = korean_to_english()
+    content = [w.lower() for w in _WORD.findall(gloss)]
+    content = [w for w in content if w not in EN_STOPWORDS and w not in EN_DEFINITION_LEADS]
+    if not table or not content:
+        return False
+    lemmas = {lemma for w in content for lemma in _lemmas(w)}
+    latin = {form.lower() for form, tag in span_terms if tag == "SL"}
+    korean = [
+        form + "다" if tag in ("VV", "VA") else form for form, tag in span_terms if _HANGUL.fullmatch(form)
+    ]
+    own = [table.get(k, frozenset()) for k in korean]
+    pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
+    whole = table.get("".join(korean), frozenset())
+    known = frozenset().union(*own, *pairs, whole, latin)
+    if not all(any(lemma in known for lemma in _lemmas(w)) for w in content):
+        return False
+    if whole & lemmas:
+        return True
+    paired = [bool(p & lemmas) for p in pairs]
+    return bool(korean) and all(
+        bool(own[i] & lemmas) or (i > 0 and paired[i - 1]) or (i < len(paired) and paired[i])
+        for i in range(len(korean))
+    )

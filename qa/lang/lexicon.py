@@ -198,3 +198,42 @@ MONTHS = tuple(
 WEEKDAYS = tuple("monday tuesday wednesday thursday friday saturday sunday".split())
 #: The Korean weekdays, in the order of WEEKDAYS: "월" + "요일" is Monday.
 KO_WEEKDAYS = tuple("월화수목금토일")
+
+# --- values in English ---------------------------------------------------------------------------
+
+#: Korean counters and units, to (singular, plural) English (``qa.lang.english``); "" when English writes the
+#: bare number ("29.97 개" -> "29.97").
+EN_UNITS = {
+    "명": ("person", "people"), "인": ("person", "people"), "개": ("", ""), "곳": ("place", "places"),
+    "가지": ("kind", "kinds"), "종": ("kind", "kinds"), "권": ("volume", "volumes"),
+    "회": ("time", "times"), "번": ("time", "times"), "차례": ("time", "times"), "배": ("times", "times"),
+    "세": ("year old", "years old"), "살": ("year old", "years old"),
+    "년": ("year", "years"), "개월": ("month", "months"), "달": ("month", "months"),
+    "주": ("week", "weeks"), "주일": ("week", "weeks"), "일": ("day", "days"),
+    "시간": ("hour", "hours"), "분": ("minute", "minutes"), "초": ("second", "seconds"),
+    "원": ("won", "won"), "달러": ("dollar", "dollars"), "유로": ("euro", "euros"), "엔": ("yen", "yen"),
+    "위안": ("yuan", "yuan"), "파운드": ("pound", "pounds"), "프랑": ("franc", "francs"),
+    "루블": ("ruble", "rubles"), "페소": ("peso", "pesos"), "마르크": ("mark", "marks"),
+    "%": ("%", "%"), "퍼센트": ("percent", "percent"), "프로": ("percent", "percent"),
+    "%포인트": ("percentage point", "percentage points"), "%p": ("percentage point", "percentage points"),
+    "킬로미터": ("kilometre", "kilometres"), "미터": ("metre", "metres"),
+    "센티미터": ("centimetre", "centimetres"), "킬로그램": ("kilogram", "kilograms"),
+    "톤": ("tonne", "tonnes"), "도": ("degree", "degrees"), "점": ("point", "points"),
+    "골": ("goal", "goals"), "경기": ("game", "games"), "승": ("win", "wins"), "패": ("loss", "losses"),
+    "표": ("vote", "votes"), "석": ("seat", "seats"), "가구": ("household", "households"),
+    "개국": ("country", "countries"), "척": ("ship", "ships"), "편": ("work", "works"),
+    "마리": ("animal", "animals"), "비트": ("bit", "bits"),
+    "채": ("house", "houses"), "기": ("", ""), "층": ("storey", "storeys"),
+}  # fmt: skip
+#: Counters that make an ordinal: "3위" is 3rd place, "2번째" the 2nd.
+EN_ORDINAL_UNITS = {"위": " place", "등": " place", "번째": "", "째": "", "차": ""}
+#: Words before a value and how English says them.
+EN_BEFORE_VALUE = {
+    "약": "about", "대략": "about", "거의": "almost", "총": "a total of", "모두": "", "무려": "as many as",
+    "최대": "up to", "최소": "at least", "적어도": "at least", "단": "only", "불과": "only",
+}  # fmt: skip
+#: Words after a value's number or unit.
+EN_AFTER_VALUE = {
+    "여": "more than", "이상": "or more", "이하": "or less", "미만": "less than", "초과": "more than",
+    "가량": "about", "정도": "about", "쯤": "about", "내외": "about", "안팎": "about", "남짓": "just over",
+}  # fmt: skip

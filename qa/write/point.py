@@ -10,6 +10,15 @@ span (the model rephrased, copied the whole sentence, pointed at the question's
 own words or at no value of the kind asked for), the answer is the evidence
 alone, as in extractive mode: the LLM can make an answer shorter to read, never
 different.
+
+An English question's span is copied under constraint where the model allows it
+(:class:`~qa.core.pointing.Copies`: it cannot write a word the evidence lacks),
+and the model goes on to write the span's English after it, in the same reply.
+That English is shown before the span only when it passes checks
+(:func:`english_answer`): a value ("21억원") and a Korean person's name are said
+by rule instead (``qa.lang.english``, ``qa.lang.romanize``); other words must say
+what the learner's dictionary says the span's words mean, or be close to them in
+meaning (e5).
 """
 
 from __future__ import annotations
@@ -27,9 +36,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from index import korean
 from qa.backends.chat import Choice, Warms
 from qa.core.decide import Decision
-from qa.core.pointing import DECLINE, GLOSS, PROMPT, render
+from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, render
 from qa.errors import ModelError, WorkerError
-from qa.lang import kinds, romanize
+from qa.lang import english, kinds, romanize
+from qa.lang.bilingual import says_in_english
 from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
 from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
@@ -99,20 +109,51 @@ def gloss_problem(gloss: str, span: str, similarity: Callable[[str, str], float]
     return ""
 
 
-def person_gloss(span: str, evidence: str) -> str:
+def person_gloss(span: str, evidence: str, gloss: str = "") -> str:
     """A Korean person's name as English writes it ("최원석" or "최원석 사장" -> "Choi
     Won-seok"), when the span is a name that the evidence writes before a title, with
-    that title or without; else ''. The rule spells a name more reliably than a small
-    model does."""
+    that title or without, or one the LLM rendered as a person's name (``gloss``: two
+    or three capitalised words); else ''. The rule spells a name more reliably than a
+    small model does."""
     titles = "|".join(PERSON_TITLES)
     m = re.fullmatch(rf"([{HANGUL}]{{3}})(?:\s*(?:{titles}))?", span.strip())
     if not m:
         return ""
     name = m.group(1)
     latin = romanize.person_name(name)
-    if latin and re.search(rf"{re.escape(name)}\s*(?:\S+\s+)?(?:{titles})", evidence):
+    titled = re.search(rf"{re.escape(name)}\s*(?:\S+\s+)?(?:{titles})", evidence)
+    if latin and (titled or _NAME.fullmatch(gloss.strip())):
         return latin
     return ""
+
+
+#: How an English text writes a person's name: "Lee Myung-bak", "Kim Guangsu".
+_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z]?[a-z]+){1,2}")
+
+
+def english_answer(
+    span: str, evidence: str, gloss: str, kind: str | None, similarity: Callable[[str, str], float] | None
+) -> tuple[str, dict[str, str]]:
+    """What an English answer shows of ``span`` (and, in the dict, how it was rendered or
+    why the LLM's rendering ``gloss`` was not shown): a Korean person's name or a value
+    rendered by rule, else the LLM's rendering when it passes the checks of
+    :func:`gloss_problem` and either says the span as the dictionary does or is close
+    to it in meaning; the span always follows, in parentheses. With no rendering, the
+    article's words framed in English."""
+    if not HANGUL_RUN.search(span):  # "N2N", "2010": the article wrote it as English does
+        return span, {"rendered_by": "itself"}
+    if name := person_gloss(span, evidence, gloss):
+        return f"{name} ({span})", {"rendered_by": "name"}
+    if said := english.value(span, kind):
+        return (said if said == span else f"{said} ({span})"), {"rendered_by": "rule"}
+    gloss = gloss.strip().rstrip(".")
+    if why := gloss_problem(gloss, span, None):
+        return f"In the article's words: {span}", {"gloss_dropped": why}
+    if says_in_english(gloss, [(t.form, t.tag) for t in korean.terms(span)]):
+        return f"{gloss} ({span})", {"rendered_by": "dictionary"}
+    if why := gloss_problem(gloss, span, similarity):
+        return f"In the article's words: {span}", {"gloss_dropped": why}
+    return f"{gloss} ({span})", {"rendered_by": "llm"}
 
 
 def embedder_similarity(embeddings: Embeddings) -> Callable[[str, str], float]:
@@ -174,20 +215,19 @@ class PointingWriter:
             sentences = sorted([*sentences, ranked.neighbour.sentence], key=lambda s: s.start)
         evidence = " ".join(" ".join(s.text.split()) for s in sentences)
         usage: dict[str, Any] = {}
-        if ranked.copied and ranked.query.answer_language == "ko":
+        english = ranked.query.answer_language != "ko"
+        if ranked.copied:
             # The LLM already copied its answer from this sentence as it read the evidence.
-            text = ranked.copied
+            text = ranked.copied + (GLOSS + ranked.copied_english if ranked.copied_english else "")
         else:
             try:
-                reply = self.chain.invoke({"request": request(decision, evidence)})
+                text, usage = self._reply(decision, evidence, english)
             except WorkerError as e:  # a crash or a hang: this answer only, in every mode
                 return self._fallback(decision, str(e), "", usage)
             except Exception as e:
                 if self.strict:
                     raise ModelError(f"the LLM ({self.label}) failed: {_describe(e)}") from e
                 return self._fallback(decision, f"LLM error: {_describe(e)}", "", usage)
-            usage = dict(reply.usage_metadata or {})
-            text = reply.text.strip()
         if not text or DECLINE in text:
             why = "the LLM pointed at nothing"
             return self._fallback(decision, why, text, usage, llm_declined=bool(text))
@@ -199,19 +239,26 @@ class PointingWriter:
         previous = q.context if q.followup else ""
         if why := span_problem(span, evidence, q.question, previous, q.expects):
             return self._fallback(decision, why, text, usage)
-        shown, extra = span, {}
-        if q.answer_language != "ko":  # English: the rendering, else the article's words framed in English
-            shown = f"In the article's words: {span}"
-            gloss = gloss.strip().rstrip(".")
-            if name := person_gloss(span, evidence):
-                shown = f"{name} ({span})"
-            elif why := gloss_problem(gloss, span, self.similarity):
-                extra["gloss_dropped"] = why
-            else:
-                shown = f"{gloss} ({span})"
+        shown, extra = span, dict[str, str]()
+        if q.answer_language != "ko":
+            shown, extra = english_answer(span, evidence, gloss, q.expects, self.similarity)
         body = self.fallback.text(decision)
         meta = self._meta(text, usage, span=span, **extra)
         return Draft(f"{shown}\n\n{body}", found=True, mode="llm", meta=meta)
+
+    def _reply(self, decision: Decision, evidence: str, english: bool) -> tuple[str, dict[str, Any]]:
+        """The LLM's reply to the pointing prompt, and its usage. For an English question,
+        a model that can be held to a copy (:class:`Copies`) copies its span, then writes
+        the English after it; the reply is the decline when the model would rather
+        decline than start that copy."""
+        if english and isinstance(self.model, Copies):
+            messages = PROMPT.format_messages(request=request(decision, evidence))
+            copied = self.model.copy_span(messages, [evidence], DECLINE, GLOSS.rstrip())
+            if not copied.text or copied.declined > copied.start:
+                return DECLINE, {}
+            return copied.text + GLOSS + copied.after, {}
+        reply = self.chain.invoke({"request": request(decision, evidence)})
+        return reply.text.strip(), dict(reply.usage_metadata or {})
 
     def _fallback(
         self, decision: Decision, why: str, text: str, usage: dict[str, Any], **extra: Any

@@ -1,0 +1,97 @@
+"""An English answer's rendering of the article's span: values by rule, other words
+checked against the learner's dictionary."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import korean
+from qa.lang import english
+from qa.lang.bilingual import says_in_english
+from qa.write.point import english_answer
+
+
+@pytest.mark.parametrize(
+    ("span", "said"),
+    [
+        ("2010년 5월 25일", "May 25, 2010"),
+        ("1940년 6월 21일(금)", "June 21, 1940"),
+        ("2010년 5월", "May 2010"),
+        ("2010년", "2010"),
+        ("1990년대", "the 1990s"),
+        ("기원전 200년", "200 BC"),
+        ("3억 5천만 유로", "350 million euros"),
+        ("1억 9500만 비트", "195 million bits"),
+        ("1,100만 달러", "11 million dollars"),
+        ("290만", "2.9 million"),
+        ("1445유로", "1445 euros"),
+        ("10만여명", "more than 100,000 people"),
+        ("약 70%", "about 70%"),
+        ("5,000명 이상", "5,000 people or more"),
+        ("3위를", "3rd place"),
+        ("22번째", "22nd"),
+        ("20세", "20 years old"),
+        ("30도", "30 degrees"),
+        ("3년", "3 years"),
+        ("오후 3시 30분", "3:30 p.m."),
+        ("3~5명", "3 to 5 people"),
+        ("1943년부터 1946년까지", "1943 to 1946"),
+        ("449 W", "449 W"),
+        ("202조9천억원", "202.9 trillion won"),
+        ("1만1천여명", "more than 11,000 people"),
+        ("30기가와트시(GWh)", "30 GWh"),
+        ("15기", "15"),
+    ],
+)
+def test_a_value_in_english(span, said):
+    assert english.value(span) == said
+
+
+def test_what_is_not_one_value_is_not_rendered():
+    for span in ("천국의 계단", "서울대학교병원", "3위 팀인 우루과이", "COVID-19", "제3조", "세계"):
+        assert english.value(span) is None, span
+
+
+def test_the_asked_kind_says_whether_days_are_a_date_or_a_count():
+    assert english.value("25일", "date") == "the 25th"
+    assert english.value("25일", "duration") == "25 days"
+
+
+def _terms(span: str) -> list[tuple[str, str]]:
+    return [(t.form, t.tag) for t in korean.terms(span)]
+
+
+@pytest.mark.parametrize(
+    ("gloss", "span", "said"),
+    [
+        ("cash", "현금", True),
+        ("harmonica", "하모니카", True),
+        ("Heaven Stairs", "천국의 계단", True),
+        ("The Grand Canyon", "천국의 계단", False),  # a word the dictionary does not give
+        ("heaven", "천국의 계단", False),  # a word of the span left unsaid
+        ("prize winner", "문화 대상의 수상자", False),
+    ],
+)
+def test_a_rendering_the_dictionary_agrees_with(gloss, span, said):
+    assert says_in_english(gloss, _terms(span)) is said
+
+
+def test_an_english_answer_leads_with_a_rendering_and_the_span_follows():
+    evidence = "이날 행사에는 김도현 한빛전자 대표 등 300여명이 참석했고, 현금 3억 5천만 유로가 모였다."
+    assert english_answer("300여명", evidence, "about 300 people", "headcount", None)[0] == (
+        "more than 300 people (300여명)"
+    )
+    # the rule spells a name, not the model
+    assert english_answer("김도현", evidence, "Kim Dohyun", None, None)[0] == "Kim Do-hyeon (김도현)"
+    # a name the model rendered as one, spelled by rule; not one it rendered as something else
+    assert (
+        english_answer("이명박", "이명박은 말했다.", "Lee Myung-hak", None, None)[0]
+        == "Lee Myeong-bak (이명박)"
+    )
+    assert english_answer("이명박", "이명박은 말했다.", "", None, None)[0].startswith(
+        "In the article's words"
+    )
+    shown, how = english_answer("현금", evidence, "cash", None, lambda a, b: 0.5)
+    assert (shown, how) == ("cash (현금)", {"rendered_by": "dictionary"})
+    shown, how = english_answer("현금", evidence, "gold bars", None, lambda a, b: 0.5)
+    assert shown == "In the article's words: 현금" and "too far" in how["gloss_dropped"]
