@@ -70,6 +70,7 @@ class Loaded:
     formatter: Jinja2ChatFormatter | None = None
     #: Every token's bytes and the tokens of each byte string (:func:`_token_bytes`).
     pieces: tuple[list[bytes], dict[bytes, tuple[int, ...]]] | None = None
+    pieces_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _models: dict[tuple[str, int, int, bool], Loaded] = {}
@@ -361,6 +362,10 @@ class LlamaCppChat(BaseChatModel):
                 if path:
                     _save(llama, path)
             model.states.keep(llama)
+        if model.pieces is None:
+            # Every English question copies; the token table a copy needs is read while
+            # the process waits for its first question, not during it.
+            threading.Thread(target=_token_bytes, args=(model,), name="qa-token-table", daemon=True).start()
 
     def yes_no(self, prompts: list[list[BaseMessage]]) -> list[float]:
         """For each prompt, how much likelier the model's reply starts with "Yes" than
@@ -571,17 +576,19 @@ def _log_softmax(llama: Llama) -> np.ndarray:
 
 
 def _token_bytes(model: Loaded) -> tuple[list[bytes], dict[bytes, tuple[int, ...]]]:
-    """Every token's bytes, and the tokens of each byte string, read from the model on the
-    first copy (~0.3-0.5 s here; most processes never copy, so the start does not pay it)."""
-    if model.pieces is None:
-        llama = model.llama
-        pieces = [llama.detokenize([t]) for t in range(llama.n_vocab())]
-        grouped: dict[bytes, list[int]] = {}
-        for t, b in enumerate(pieces):
-            if b and len(b) <= _LONGEST_PIECE:
-                grouped.setdefault(b, []).append(t)
-        model.pieces = (pieces, {b: tuple(ts) for b, ts in grouped.items()})
-    return model.pieces
+    """Every token's bytes, and the tokens of each byte string, read from the model once
+    (~0.3-0.5 s here: after :meth:`LlamaCppChat.warm`, in a thread of its own, or by the
+    first copy)."""
+    with model.pieces_lock:
+        if model.pieces is None:
+            llama = model.llama
+            pieces = [llama.detokenize([t]) for t in range(llama.n_vocab())]
+            grouped: dict[bytes, list[int]] = {}
+            for t, b in enumerate(pieces):
+                if b and len(b) <= _LONGEST_PIECE:
+                    grouped.setdefault(b, []).append(t)
+            model.pieces = (pieces, {b: tuple(ts) for b, ts in grouped.items()})
+        return model.pieces
 
 
 #: The longest token of a byte-level BPE vocabulary that a copy would use (Qwen2.5's
