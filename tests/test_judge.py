@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
 
-from qa import Chatbot, Settings
+from qa import Answer, Chatbot, Settings
 from qa.core import judge
 from qa.core.judge import judged
 from tests.test_llm import ScriptedChat
@@ -71,8 +72,17 @@ def test_the_shipped_bands_lie_within_the_rankers_range():
         assert fitted is not None and 0.0 < fitted.band[0] < fitted.band[1] < 1.0
 
 
-def bot_with(settings: Settings, chat: JudgingChat) -> Chatbot:
+def bot_with(settings: Settings, chat: BaseChatModel) -> Chatbot:
     return Chatbot(settings=settings.with_(answerer="llm"), chat_model=chat)
+
+
+def asked_of_a_failing_llm(settings: Settings, question: str, chat: BaseChatModel) -> Answer:
+    """``question`` asked with ``chat``, whose judging or reading fails: checked to be found
+    or declined, and on the same sentence, as extractive mode answers it."""
+    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(question)
+    a = bot_with(settings, chat).ask(question)
+    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    return a
 
 
 def test_the_llm_judges_the_best_sentences_question_first(settings: Settings):
@@ -129,10 +139,7 @@ def test_a_sure_ranker_does_not_ask_the_llm(settings: Settings):
 
 
 def test_a_failing_judge_leaves_the_rankers_answer(settings: Settings):
-    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(UNSURE_Q)
-    chat = JudgingChat(replies=["x"] * 3, judge_fails=True)
-    a = bot_with(settings, chat).ask(UNSURE_Q)
-    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    a = asked_of_a_failing_llm(settings, UNSURE_Q, JudgingChat(replies=["x"] * 3, judge_fails=True))
     assert a.meta["features"]["judge_failed"] == 1.0
 
 

@@ -17,7 +17,7 @@ from qa.core.decide import Decision
 from qa.core.pointing import Copied
 from qa.write import point
 from qa.write.extractive import ExtractiveWriter
-from tests.test_judge import JudgingChat
+from tests.test_judge import JudgingChat, asked_of_a_failing_llm, bot_with
 from tests.test_llm import ScriptedChat
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
@@ -59,10 +59,6 @@ class CopyingChat(ScriptedChat):
         return Copied(span, -0.1, -0.01, -0.05, -12.0, english if then and span else "")
 
 
-def bot_with(settings: Settings, chat: CopyingChat) -> Chatbot:
-    return Chatbot(settings=settings.with_(answerer="llm"), chat_model=chat)
-
-
 def test_the_llm_reads_the_rankers_best_sentences(settings: Settings):
     ranked = Chatbot(settings=settings.with_(answerer="extractive")).pipeline.decision(UNSURE_Q, []).ranked
     chat = CopyingChat(replies=["x"] * 3)
@@ -96,10 +92,7 @@ def test_the_copy_of_the_picked_sentence_is_shown_without_asking_again(settings:
 
 
 def test_a_failing_reader_leaves_the_rankers_answer(settings: Settings):
-    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(UNSURE_Q)
-    chat = CopyingChat(replies=["x"] * 3, copy_fails=True)
-    a = bot_with(settings, chat).ask(UNSURE_Q)
-    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    a = asked_of_a_failing_llm(settings, UNSURE_Q, CopyingChat(replies=["x"] * 3, copy_fails=True))
     assert a.meta["features"]["read_failed"] == 1.0
 
 
@@ -163,10 +156,8 @@ def test_an_english_question_takes_the_sentence_judged_and_copied(settings: Sett
 
 @pytest.mark.usefixtures("wide_en")
 def test_a_failing_judge_of_an_english_question_leaves_the_rankers_answer(settings: Settings):
-    plain = Chatbot(settings=settings.with_(answerer="extractive")).ask(EN_Q)
     chat = JudgingCopyingChat(replies=["x"] * 3, judge_fails=True)
-    a = bot_with(settings, chat).ask(EN_Q)
-    assert a.found == plain.found and a.sources[0].evidence == plain.sources[0].evidence
+    a = asked_of_a_failing_llm(settings, EN_Q, chat)
     assert a.meta["features"]["read_failed"] == 1.0
     assert all(len(sources) == 1 for sources in chat.read)  # only the writer's copy of its evidence
 

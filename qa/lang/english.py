@@ -12,7 +12,6 @@ in the span returns ``None``, and the span is rendered another way or not at all
 
 from __future__ import annotations
 
-import math
 import re
 
 from qa.lang.lexicon import (
@@ -27,14 +26,14 @@ from qa.lang.lexicon import (
     alternation,
 )
 from qa.lang.numbers import KO_NUMERALS, MULTIPLIERS, NUMBER
+from qa.lang.numbers import read as read_numbers
 
-#: What may follow the value in a copied span: particles and copulas ("3위를", "5명이다").
+#: What may follow the value in a copied span: a particle ("3위를"), not "까지"/"부터" (a range's).
 _PARTICLE = re.compile(f"(?:{alternation(set(PARTICLES) - {'까지', '부터'})})$")
 _KO_NUMBER_WORD = {word: i + 1 for i, word in enumerate(KO_NUMERALS)}
 _MULTI = "[" + "".join(MULTIPLIERS) + "]"
 #: An amount: "3억 5천만", "1,100만", "29.97", "10만여" (groups of a number and its multipliers).
 _AMOUNT = re.compile(rf"((?:{NUMBER})(?:\s*{_MULTI})*)((?:\s*(?:{NUMBER})(?:\s*{_MULTI})+)*)")
-_GROUP = re.compile(rf"({NUMBER})((?:\s*{_MULTI})*)")
 _UNIT = alternation(sorted(EN_UNITS, key=len, reverse=True))
 _ORDINAL = alternation(sorted(EN_ORDINAL_UNITS, key=len, reverse=True))
 _BEFORE = alternation(EN_BEFORE_VALUE)
@@ -73,13 +72,9 @@ def amount(text: str) -> tuple[str, float] | None:
     m = _AMOUNT.fullmatch(text.strip())
     if not m:
         return None
-    total, scaled = 0.0, False
-    for g in _GROUP.finditer(m.group(0)):
-        value = float(g.group(1).replace(",", ""))
-        factor = math.prod(MULTIPLIERS[ch] for ch in g.group(2) if ch in MULTIPLIERS)
-        scaled = scaled or factor != 1
-        total += value * factor
-    if not scaled:
+    groups = read_numbers(m.group(0))  # "3억", "5천만"
+    total = sum(n.scaled for n in groups)
+    if all(n.scaled == n.value for n in groups):
         return m.group(0).replace(" ", ""), total
     for word, size in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)):
         if total >= size:

@@ -104,6 +104,11 @@ def gloss_problem(gloss: str, span: str, similarity: Callable[[str, str], float]
     # The article's own Latin words ("COO", "GWh") are their rendering: "CEO", "gigawatts" are not.
     if missing := [w for w in re.findall(r"[A-Za-z][\w-]*", span) if w.lower() not in gloss.lower()]:
         return f"the English rendering drops the evidence's {', '.join(missing)}"
+    return _too_far(gloss, span, similarity)
+
+
+def _too_far(gloss: str, span: str, similarity: Callable[[str, str], float] | None) -> str:
+    """Why ``gloss`` does not mean what ``span`` means to the embedder ('' when it does)."""
     if similarity is not None and (sim := similarity(gloss, span)) < GLOSS_MIN:
         return f"the English rendering is too far from the evidence's words (e5 {sim:.2f})"
     return ""
@@ -151,7 +156,7 @@ def english_answer(
         return f"In the article's words: {span}", {"gloss_dropped": why}
     if says_in_english(gloss, [(t.form, t.tag) for t in korean.terms(span)]):
         return f"{gloss} ({span})", {"rendered_by": "dictionary"}
-    if why := gloss_problem(gloss, span, similarity):
+    if why := _too_far(gloss, span, similarity):
         return f"In the article's words: {span}", {"gloss_dropped": why}
     return f"{gloss} ({span})", {"rendered_by": "llm"}
 
@@ -215,13 +220,13 @@ class PointingWriter:
             sentences = sorted([*sentences, ranked.neighbour.sentence], key=lambda s: s.start)
         evidence = " ".join(" ".join(s.text.split()) for s in sentences)
         usage: dict[str, Any] = {}
-        english = ranked.query.answer_language != "ko"
+        in_english = ranked.query.answer_language != "ko"
         if ranked.copied:
             # The LLM already copied its answer from this sentence as it read the evidence.
             text = ranked.copied + (GLOSS + ranked.copied_english if ranked.copied_english else "")
         else:
             try:
-                text, usage = self._reply(decision, evidence, english)
+                text, usage = self._reply(decision, evidence, in_english)
             except WorkerError as e:  # a crash or a hang: this answer only, in every mode
                 return self._fallback(decision, str(e), "", usage)
             except Exception as e:
@@ -240,18 +245,18 @@ class PointingWriter:
         if why := span_problem(span, evidence, q.question, previous, q.expects):
             return self._fallback(decision, why, text, usage)
         shown, extra = span, dict[str, str]()
-        if q.answer_language != "ko":
+        if in_english:
             shown, extra = english_answer(span, evidence, gloss, q.expects, self.similarity)
         body = self.fallback.text(decision)
         meta = self._meta(text, usage, span=span, **extra)
         return Draft(f"{shown}\n\n{body}", found=True, mode="llm", meta=meta)
 
-    def _reply(self, decision: Decision, evidence: str, english: bool) -> tuple[str, dict[str, Any]]:
+    def _reply(self, decision: Decision, evidence: str, in_english: bool) -> tuple[str, dict[str, Any]]:
         """The LLM's reply to the pointing prompt, and its usage. For an English question,
         a model that can be held to a copy (:class:`Copies`) copies its span, then writes
         the English after it; the reply is the decline when the model would rather
         decline than start that copy."""
-        if english and isinstance(self.model, Copies):
+        if in_english and isinstance(self.model, Copies):
             messages = PROMPT.format_messages(request=request(decision, evidence))
             copied = self.model.copy_span(messages, [evidence], DECLINE, GLOSS.rstrip())
             if not copied.text or copied.declined > copied.start:
