@@ -8,6 +8,7 @@ import pytest
 from index import korean
 from qa.lang import english
 from qa.lang.bilingual import says_in_english
+from qa.lang.sound import sounds_like
 from qa.write.point import english_answer
 
 
@@ -95,3 +96,51 @@ def test_an_english_answer_leads_with_a_rendering_and_the_span_follows():
     assert (shown, how) == ("cash (현금)", {"rendered_by": "dictionary"})
     shown, how = english_answer("현금", evidence, "gold bars", None, lambda a, b: 0.5)
     assert shown == "In the article's words: 현금" and "too far" in how["gloss_dropped"]
+
+
+@pytest.mark.parametrize(
+    ("korean", "english", "alike"),
+    [
+        ("센터", "center", True),  # an r after a vowel is not said
+        ("실루엣", "silhouette", True),  # a silent final e; a final ㅅ is a t
+        ("멀티바이브레이터", "multivibrator", True),
+        ("스트라이크", "strike", True),  # Korean's inserted 으
+        ("미네르바", "Minerva", True),  # ... and an r said
+        ("브라이스하퍼", "Bryce Harper", True),
+        ("퍼드갤빈", "Pud Galvin", True),
+        ("멀티바이브레이터", "multi-video mixer", False),
+        ("퍼드갤빈", "Fred Gabbin", False),
+        ("로이드마셜", "Rod Mallace", False),
+        ("비비킹", "Elvis Presley", False),
+        ("하프", "hope", False),  # one consonant says too little
+    ],
+)
+def test_a_borrowed_word_or_a_foreign_name_by_its_sound(korean, english, alike):
+    assert sounds_like(korean, english) is alike
+
+
+@pytest.mark.parametrize(
+    ("gloss", "span", "said"),
+    [
+        ("Clean Reporting Center", "클린신고센터", True),  # by sound, by the dictionary, by either
+        ("Bryce Harper", "브라이스 하퍼", True),  # 하퍼 alone is too short to tell: the whole name
+        ("Seoul University Hospital", "서울대학교병원", True),  # a name Kiwi keeps whole, in headwords
+        ("Hyundai Unicorns", "현대 유니콘스", True),  # a proper noun by its sound, not "modern"
+        ("yeolmae", "열매", False),  # a word the dictionary knows is said by its meaning
+        ("multi-video mixer", "멀티바이브레이터", False),
+    ],
+)
+def test_a_rendering_that_says_names_and_borrowed_words_by_their_sound(gloss, span, said):
+    assert says_in_english(gloss, _terms(span), span) is said
+
+
+def test_no_name_or_borrowed_word_is_shown_in_english_on_e5_alone():
+    near = lambda a, b: 0.95  # noqa: E731 - e5 finds them close
+    evidence = "멀티바이브레이터를 썼다."
+    shown, how = english_answer("멀티바이브레이터", evidence, "multi-video mixer", None, near)
+    assert shown == "In the article's words: 멀티바이브레이터" and "sound" in how["gloss_dropped"]
+    shown, how = english_answer("멀티바이브레이터", evidence, "multivibrator", None, near)
+    assert shown == "multivibrator (멀티바이브레이터)"
+    # a span with no name or borrowed word is still e5's to judge
+    shown, how = english_answer("기업간 분쟁", "기업간 분쟁이 있었다.", "business disputes", None, near)
+    assert (shown, how) == ("business disputes (기업간 분쟁)", {"rendered_by": "llm"})

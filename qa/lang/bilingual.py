@@ -195,12 +195,17 @@ def korean_to_english() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]]) -> bool:
+def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> bool:
     """Does ``gloss`` say a span as the dictionary does: every content word of it an
     English equivalent of a word of the span (or one of the span's Latin words), and
     every Korean word of the span said? ``span_terms`` are the span's content morphemes
     as (form, tag) (``index.korean.terms``); neighbours are looked up together too
-    ("홍보" "대사" as 홍보대사), and so is the whole span."""
+    ("홍보" "대사" as 홍보대사), and so is the whole span.
+
+    A name or a word the dictionary lacks (a borrowed word: 클린, 멀티바이브레이터) may
+    be said by its sound instead (``qa.lang.sound``), on its own or with the rest of
+    its word of ``span``: "Clean Reporting Center" says 클린신고센터, "Bryce Harper"
+    브라이스 하퍼, "multi-video mixer" not 멀티바이브레이터."""
     table = korean_to_english()
     content = [w.lower() for w in _WORD.findall(gloss)]
     content = [w for w in content if w not in EN_STOPWORDS and w not in EN_DEFINITION_LEADS]
@@ -208,19 +213,97 @@ def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]]) -> bool:
         return False
     lemmas = {lemma for w in content for lemma in _lemmas(w)}
     latin = {form.lower() for form, tag in span_terms if tag == "SL"}
-    korean = [
-        form + "다" if tag in ("VV", "VA") else form for form, tag in span_terms if _HANGUL.fullmatch(form)
-    ]
+    hangul = _decompound(span_terms)
+    korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
     own = [table.get(k, frozenset()) for k in korean]
     pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
     whole = table.get("".join(korean), frozenset())
-    known = frozenset().union(*own, *pairs, whole, latin)
+    heard_terms, heard_words = _said_by_sound(gloss, hangul, [not o for o in own], span)
+    known = frozenset().union(*own, *pairs, whole, latin, heard_words)
     if not all(any(lemma in known for lemma in _lemmas(w)) for w in content):
         return False
     if whole & lemmas:
         return True
     paired = [bool(p & lemmas) for p in pairs]
     return bool(korean) and all(
-        bool(own[i] & lemmas) or (i > 0 and paired[i - 1]) or (i < len(paired) and paired[i])
+        bool(own[i] & lemmas)
+        or i in heard_terms
+        or (i > 0 and paired[i - 1])
+        or (i < len(paired) and paired[i])
         for i in range(len(korean))
     )
+
+
+def unheard(gloss: str, span_terms: Sequence[tuple[str, str]], span: str) -> list[str]:
+    """The span's nouns of two syllables or more that the dictionary lacks (a name, a
+    borrowed word) and that ``gloss`` does not say by their sound either: what nothing
+    but the LLM vouches for."""
+    table = korean_to_english()
+    hangul = _decompound(span_terms)
+    unknown = [len(form) > 1 and tag.startswith("N") and form not in table for form, tag in hangul]
+    heard, _ = _said_by_sound(gloss, hangul, unknown, span)
+    return [form for i, (form, _) in enumerate(hangul) if unknown[i] and i not in heard]
+
+
+def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The span's Korean morphemes, a noun the dictionary lacks cut into headwords it has
+    when it is written as them (Kiwi keeps 서울대학교병원 whole: 서울 대학교 병원)."""
+    table = korean_to_english()
+    out: list[tuple[str, str]] = []
+    for form, tag in span_terms:
+        if not _HANGUL.fullmatch(form):
+            continue
+        parts = _headwords(form) if tag.startswith("N") and form not in table and len(form) > 3 else None
+        out.extend((part, tag) for part in parts) if parts else out.append((form, tag))
+    return out
+
+
+def _headwords(word: str) -> list[str] | None:
+    """``word`` as the fewest dictionary headwords of two syllables or more, or None."""
+    table = korean_to_english()
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(2, len(word) + 1):
+        for start in range(end - 1):
+            before = best[start]
+            shorter = best[end] is None or (before is not None and len(before) + 1 < len(best[end] or ()))
+            if before is not None and word[start:end] in table and shorter:
+                best[end] = [*before, word[start:end]]
+    return best[-1]
+
+
+#: The most English words one Korean word may sound like ("Kolmogorov-Smirnov", "Ninki Onna").
+_RUN = 3
+
+
+def _said_by_sound(
+    gloss: str, hangul: Sequence[tuple[str, str]], unknown: Sequence[bool], span: str
+) -> tuple[set[int], set[str]]:
+    """Which of the span's Korean words a run of ``gloss``'s words says by sound, and
+    those English words. A word may be: a proper noun or one the dictionary lacks
+    (``unknown``), alone or as part of the span's word it is written in (클린 of
+    클린신고센터, 멀티바이브 of 멀티바이브레이터)."""
+    from qa.lang.sound import sounds_like
+
+    words = _WORD.findall(gloss)
+    runs = [
+        (" ".join(words[i : i + n]), {w.lower() for w in words[i : i + n]})
+        for n in range(1, _RUN + 1)
+        for i in range(len(words) - n + 1)
+    ]
+    may = [tag == "NNP" or unk for (_, tag), unk in zip(hangul, unknown, strict=True)]
+    units: list[tuple[str, list[int]]] = [(form, [i]) for i, (form, _) in enumerate(hangul) if may[i]]
+    # Each word of the span as written, and the whole span: "하퍼" alone is too short to
+    # tell by its sound, "브라이스 하퍼" is not.
+    for chunk in [*span.split(), span]:
+        inside = [i for i, (form, _) in enumerate(hangul) if form in chunk]
+        if inside and any(may[i] for i in inside):
+            units.append(("".join(_HANGUL.findall(chunk)), inside))
+    heard_terms: set[int] = set()
+    heard_words: set[str] = set()
+    for unit, inside in units:
+        for text, run in runs:
+            if sounds_like(unit, text):
+                heard_terms.update(inside)
+                heard_words |= run
+                break
+    return heard_terms, heard_words

@@ -39,7 +39,7 @@ from qa.core.decide import Decision
 from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, render
 from qa.errors import ModelError, WorkerError
 from qa.lang import english, kinds, romanize
-from qa.lang.bilingual import says_in_english
+from qa.lang.bilingual import says_in_english, unheard
 from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
 from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
@@ -142,9 +142,10 @@ def english_answer(
     """What an English answer shows of ``span`` (and, in the dict, how it was rendered or
     why the LLM's rendering ``gloss`` was not shown): a Korean person's name or a value
     rendered by rule, else the LLM's rendering when it passes the checks of
-    :func:`gloss_problem` and either says the span as the dictionary does or is close
-    to it in meaning; the span always follows, in parentheses. With no rendering, the
-    article's words framed in English."""
+    :func:`gloss_problem` and either says the span as the dictionary does (a name or a
+    borrowed word by its sound) or is close to it in meaning, names and borrowed words
+    said by their sound; the span always follows, in parentheses. With no rendering,
+    the article's words framed in English."""
     if not HANGUL_RUN.search(span):  # "N2N", "2010": the article wrote it as English does
         return span, {"rendered_by": "itself"}
     if name := person_gloss(span, evidence, gloss):
@@ -154,8 +155,13 @@ def english_answer(
     gloss = gloss.strip().rstrip(".")
     if why := gloss_problem(gloss, span, None):
         return f"In the article's words: {span}", {"gloss_dropped": why}
-    if says_in_english(gloss, [(t.form, t.tag) for t in korean.terms(span)]):
+    terms = [(t.form, t.tag) for t in korean.terms(span)]
+    if says_in_english(gloss, terms, span):
         return f"{gloss} ({span})", {"rendered_by": "dictionary"}
+    # e5 cannot vouch for a name or a borrowed word ("multi-video mixer" for 멀티바이브레이터).
+    if missing := unheard(gloss, terms, span):
+        why = f"the English rendering says {', '.join(missing)} neither as the dictionary does nor by sound"
+        return f"In the article's words: {span}", {"gloss_dropped": why}
     if why := _too_far(gloss, span, similarity):
         return f"In the article's words: {span}", {"gloss_dropped": why}
     return f"{gloss} ({span})", {"rendered_by": "llm"}
