@@ -24,9 +24,8 @@ _VOWEL = "V"
 # The class of each Hangul initial, in jamo order (ㄱ ㄲ ㄴ ㄷ ㄸ ㄹ ㅁ ㅂ ㅃ ㅅ ㅆ ㅇ ㅈ ㅉ ㅊ ㅋ ㅌ ㅍ ㅎ);
 # ㅇ and ㅎ are silent, as h mostly is in a borrowed word ("harp", 하프).
 _INITIAL = ("K", "K", "N", "T", "T", "L", "M", "P", "P", "S", "S", "", "J", "J", "J", "K", "T", "P", "")
-# ... and of each final (none ㄱ ㄲ ㄳ ㄴ ㄵ ㄶ ㄷ ㄹ ㄺ ㄻ ㄼ ㄽ ㄾ ㄿ ㅀ ㅁ ㅂ ㅄ ㅅ ㅆ ㅇ ㅈ ㅊ ㅋ
-# ㅌ ㅍ ㅎ);
-# a borrowed word's final ㅅ is a t ("robot", 로봇).
+# ... and of each final (none ㄱ ㄲ ㄳ ㄴ ㄵ ㄶ ㄷ ㄹ ㄺ ㄻ ㄼ ㄽ ㄾ ㄿ ㅀ ㅁ ㅂ ㅄ ㅅ ㅆ ㅇ ㅈ ㅊ ㅋ ㅌ ㅍ
+# ㅎ); a borrowed word's final ㅅ is a t ("robot", 로봇).
 _FINAL = (
     "", "K", "K", "K", "N", "N", "N", "T", "L", "K", "M", "L", "L", "L", "P", "L", "M", "P", "P", "T",
     "T", "N", "T", "T", "K", "T", "P", "T",
