@@ -166,6 +166,9 @@ KNOWN = {
     ("qa/lang/kinds.py", frozenset("money did does is was will".split())): "money: a phrase's grammar",
     # the counters a numeral word takes in a duration ("세 시간"), part of EN_UNITS
     ("qa/lang/kinds.py", frozenset({"시간", "개월", "주일"})): "duration: a phrase's grammar",
+    # "sh": how a name spells ㅅ (Shin), and what English writes for the sound ㅅ stands for
+    ("qa/lang/romanize.py", frozenset({"sh"})): "_INITIAL: a jamo's spellings",
+    ("qa/lang/sound.py", frozenset({"sh"})): "_SPELLINGS: a sound's spelling",
 }
 
 _HANGUL = re.compile("[가-힣]")
