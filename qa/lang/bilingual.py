@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
+from qa.lang.sound import sounds_like
 
 #: Irregular English forms a question asks in ("Where did he go?" -> "went"), to their
 #: dictionary form.
@@ -254,19 +255,23 @@ def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         if not _HANGUL.fullmatch(form):
             continue
         parts = _headwords(form) if tag.startswith("N") and form not in table and len(form) > 3 else None
-        out.extend((part, tag) for part in parts) if parts else out.append((form, tag))
+        if parts:
+            out.extend((part, tag) for part in parts)
+        else:
+            out.append((form, tag))
     return out
 
 
 def _headwords(word: str) -> list[str] | None:
     """``word`` as the fewest dictionary headwords of two syllables or more, or None."""
     table = korean_to_english()
-    best: list[list[str] | None] = [[]] + [None] * len(word)
+    best: list[list[str] | None] = [[]] + [None] * len(word)  # the fewest for each prefix
     for end in range(2, len(word) + 1):
         for start in range(end - 1):
-            before = best[start]
-            shorter = best[end] is None or (before is not None and len(before) + 1 < len(best[end] or ()))
-            if before is not None and word[start:end] in table and shorter:
+            before, now = best[start], best[end]
+            if before is None or word[start:end] not in table:
+                continue
+            if now is None or len(before) + 1 < len(now):
                 best[end] = [*before, word[start:end]]
     return best[-1]
 
@@ -282,8 +287,6 @@ def _said_by_sound(
     those English words. A word may be: a proper noun or one the dictionary lacks
     (``unknown``), alone or as part of the span's word it is written in (클린 of
     클린신고센터, 멀티바이브 of 멀티바이브레이터)."""
-    from qa.lang.sound import sounds_like
-
     words = _WORD.findall(gloss)
     runs = [
         (" ".join(words[i : i + n]), {w.lower() for w in words[i : i + n]})

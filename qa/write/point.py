@@ -143,9 +143,9 @@ def english_answer(
     why the LLM's rendering ``gloss`` was not shown): a Korean person's name or a value
     rendered by rule, else the LLM's rendering when it passes the checks of
     :func:`gloss_problem` and either says the span as the dictionary does (a name or a
-    borrowed word by its sound) or is close to it in meaning, names and borrowed words
-    said by their sound; the span always follows, in parentheses. With no rendering,
-    the article's words framed in English."""
+    borrowed word by its sound) or is close to it in meaning, when it says the span's
+    names and borrowed words by their sound; the span always follows, in parentheses.
+    With no rendering, the article's words framed in English."""
     if not HANGUL_RUN.search(span):  # "N2N", "2010": the article wrote it as English does
         return span, {"rendered_by": "itself"}
     if name := person_gloss(span, evidence, gloss):
