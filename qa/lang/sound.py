@@ -109,12 +109,6 @@ def english(text: str, rhotic: bool = False) -> str:
     return _collapse(out)
 
 
-def consonants(classes: str) -> str:
-    """The consonants of :func:`hangul`'s or :func:`english`'s classes, a lookup key: "SNT"
-    for 센터 and "center" alike."""
-    return classes.replace(_VOWEL, "")
-
-
 def _weight(c: str) -> float:
     return _VOWEL_WEIGHT if c == _VOWEL else 1.0
 
