@@ -36,7 +36,7 @@ _BASE, _LAST = 0xAC00, 0xD7A3
 #: English spellings of one sound, longest first, and their class.
 _SPELLINGS = (
     ("tch", "J"), ("ph", "P"), ("th", "T"), ("sh", "S"), ("ch", "J"), ("ck", "K"), ("gh", ""),
-    ("ng", "N"), ("qu", "KV"), ("x", "KS"), ("b", "P"), ("p", "P"), ("f", "P"), ("v", "P"),
+    ("ng", "N"), ("qu", "KV"), ("x", "KS"), ("c", "K"), ("b", "P"), ("p", "P"), ("f", "P"), ("v", "P"),
     ("d", "T"), ("t", "T"), ("k", "K"), ("q", "K"), ("g", "K"), ("j", "J"), ("z", "J"), ("s", "S"),
     ("l", "L"), ("m", "M"), ("n", "N"), ("h", ""), ("w", _VOWEL), ("y", _VOWEL),
 )  # fmt: skip
@@ -93,10 +93,6 @@ def english(text: str, rhotic: bool = False) -> str:
                 continue
             if ch in "cg" and nxt in ("e", "i", "y"):
                 out.append("S" if ch == "c" else "J")  # "ceiling", "George"
-                i += 1
-                continue
-            if ch == "c" and not word.startswith("ch", i) and not word.startswith("ck", i):
-                out.append("K")
                 i += 1
                 continue
             for spelling, cls in _SPELLINGS:
