@@ -22,7 +22,7 @@ import random
 import re
 from pathlib import Path
 
-from qa.lang.bilingual import _entries
+from qa.lang.bilingual import entries
 from qa.lang.lexicon import HANGUL
 from qa.lang.sound import alike
 
@@ -34,7 +34,7 @@ _HANGUL_ONLY = re.compile(f"[{HANGUL}]+")
 def dictionary_pairs() -> list[tuple[str, str]]:
     """(headword, one English equivalent) for every headword written in Hangul alone."""
     out = []
-    for word, meanings in _entries():
+    for word, meanings in entries():
         word = word.replace(" ", "")
         if not _HANGUL_ONLY.fullmatch(word):
             continue

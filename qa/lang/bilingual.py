@@ -85,14 +85,14 @@ def _dictionary_file() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _entries() -> tuple[tuple[str, str], ...]:
+def entries() -> tuple[tuple[str, str], ...]:
     """The dictionary's (Korean headword, English equivalents) pairs, read once; endings
     ("-ㄴ 것") and the like left out; none when the dictionary is not installed."""
     path = _dictionary_file()
     if path is None:
         return ()
-    entries = json.loads(path.read_text(encoding="utf-8")).values()
-    return tuple((e["word"].strip(), e["meaning"]) for e in entries if _HANGUL.fullmatch(e["word"].strip()))
+    records = json.loads(path.read_text(encoding="utf-8")).values()
+    return tuple((e["word"].strip(), e["meaning"]) for e in records if _HANGUL.fullmatch(e["word"].strip()))
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +100,7 @@ def english_to_korean() -> dict[str, tuple[set[str], set[str]]]:
     """English equivalent -> (noun forms, stems) of the Korean headwords it glosses (not to
     be changed); empty when the dictionary is not installed (then no question gets a gloss)."""
     table: dict[str, tuple[set[str], set[str]]] = {}
-    for headword, meanings in _entries():
+    for headword, meanings in entries():
         column, form = _form(headword)
         for meaning in _SEPARATOR.split(meanings.strip().lower()):
             if key := _LEAD.sub("", meaning):
@@ -190,7 +190,7 @@ def korean_to_english() -> dict[str, frozenset[str]]:
     """Korean headword, spaces removed ("병원", a verb as "입다") -> the words of its
     English equivalents, lower-cased ({"clinic", "hospital"}); empty without the dictionary."""
     table: dict[str, set[str]] = {}
-    for headword, meanings in _entries():
+    for headword, meanings in entries():
         words = {w for w in _WORD.findall(meanings.lower()) if w not in EN_DEFINITION_LEADS}
         table.setdefault(headword.replace(" ", ""), set()).update(words)
     return {k: frozenset(v) for k, v in table.items()}
