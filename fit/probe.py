@@ -17,8 +17,11 @@ judge evaluates that token anyway.
 not), held out by the folds ``fit.reader`` uses, and reports, per reader group:
 how well the probe's and the judge's scores tell a candidate that holds the
 answer (AUC), how often each one's best candidate holds it, and the reader's
-held-out figures (``fit.reader_fit``) with the judge's logit, the probe's, and
-their sum as its ``judge`` input, at the shipped band and at wider ones.
+held-out figures (``fit.reader_fit``) with the judge's logit, the probe's, their
+sum or the logit of a probe fitted on every style's rows as its ``judge`` input,
+at the shipped bands and at wider ones. Every probe is held out by the folds
+of the group's reader: a probe that saw the reader's held-out articles would
+flatter it.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ def _dicts(messages) -> list[dict]:
 
 
 def held_out_probe(rows: list[dict], states: dict[tuple[str, str], list], fold_of: dict[str, int]) -> dict:
-    """(id, style, candidate) -> the probe's logit, from a probe fitted without the row's fold."""
+    """(id, style, candidate) -> the probe's logit, from a probe fitted without the row's fold
+    (rows of an article without a fold are only fitted on)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -100,13 +104,13 @@ def held_out_probe(rows: list[dict], states: dict[tuple[str, str], list], fold_o
     where, X, y = [], [], []
     for r in rows:
         for i, (c, s) in enumerate(zip(r["cands"], states[(r["id"], r["style"])], strict=True)):
-            where.append((r["id"], r["style"], i, fold_of[r["article"]]))
+            where.append((r["id"], r["style"], i, fold_of.get(r["article"], -1)))
             X.append(s)
             y.append(c["holds"])
     X_, y_ = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
     fold = np.array([w[3] for w in where])
     out = np.zeros(len(y_))
-    for k in sorted(set(fold)):
+    for k in sorted(set(fold) - {-1}):
         probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000))
         probe.fit(X_[fold != k], y_[fold != k])
         out[fold == k] = probe.decision_function(X_[fold == k])
@@ -128,19 +132,26 @@ def report(data: Path) -> None:
         read = [json.loads(line) for line in f]
     thresholds = shipped_thresholds()
     read = [{**r, "found": found(r, thresholds)} for r in read]
+    every = [r for r in judged if (r["id"], r["style"]) in states]
     for group, (styles, with_judge) in rf.GROUPS.items():
         mine = [r for r in read if r["style"] in styles]
-        probed = [r for r in judged if r["style"] in styles and (r["id"], r["style"]) in states]
+        probed = [r for r in every if r["style"] in styles]
         if not probed:
             continue
         styles = tuple(s for s in styles if any(r["style"] == s for r in probed))
+        # Held out by the folds the group's reader is fitted on.
         probe = held_out_probe(probed, states, folds(mine))
+        pooled = held_out_probe(every, states, folds(mine))
         keys = [(r["id"], r["style"], i) for r in probed for i in range(len(r["cands"]))]
         y = np.array([c["holds"] for r in probed for c in r["cands"]], dtype=int)
         judge = np.array([c["judge"] for r in probed for c in r["cands"]])
         score = np.array([probe[k] for k in keys])
         print(f"{group}: {len(probed)} questions, {len(y)} candidates, {y.sum()} hold the answer")
-        print(f"  AUC: judge {roc_auc_score(y, judge):.3f}, probe {roc_auc_score(y, score):.3f}")
+        both = np.array([pooled[k] for k in keys])
+        print(
+            f"  AUC: judge {roc_auc_score(y, judge):.3f}, probe {roc_auc_score(y, score):.3f}, "
+            f"probe fitted on every style {roc_auc_score(y, both):.3f}"
+        )
         picks = {"ranker's best": [], "judge's": [], "probe's": []}
         start = 0
         for r in probed:
@@ -157,6 +168,7 @@ def report(data: Path) -> None:
             "judge": judged,
             "probe": _replaced(judged, probe, probed_keys, lambda j, p: p),
             "judge + probe": _replaced(judged, probe, probed_keys, lambda j, p: j + p),
+            "probe fitted on every style": _replaced(judged, pooled, probed_keys, lambda j, p: p),
         }
         mine = [r for r in mine if (r["id"], r["style"]) in probed_keys]
         for band in ((0.15, 0.4), (0.15, 0.6), (0.05, 0.7), (0.1, 0.8)):
