@@ -94,15 +94,14 @@ def report(rows: list[dict]) -> None:
     print(f"{len(rows)} LLM renderings of those spans; {right.sum()} hold a gold English answer")
     print(f"  {(~passes).sum()} fail the other checks ({(~passes & ~right).sum()} of them wrong)")
     from index import korean
-    from qa.lang.bilingual import says_in_english, unheard
+    from qa.lang.bilingual import hear
 
-    terms = [[(t.form, t.tag) for t in korean.terms(r["span"])] for r in rows]
-    agrees = np.array([says_in_english(r["gloss"], ts, r["span"]) for r, ts in zip(rows, terms, strict=True)])
+    heard = [hear(r["gloss"], [(t.form, t.tag) for t in korean.terms(r["span"])], r["span"]) for r in rows]
+    agrees = np.array([h.says for h in heard])
     kept = agrees & passes
     wrong = kept & ~right
     print(f"  the dictionary (or a sound) agrees with {kept.sum()} that pass them ({wrong.sum()} wrong)")
-    heard = np.array([not unheard(r["gloss"], ts, r["span"]) for r, ts in zip(rows, terms, strict=True)])
-    unsaid = ~heard & passes
+    unsaid = np.array([bool(h.unheard) for h in heard]) & passes
     print(f"  {unsaid.sum()} that pass them leave a name unsaid ({(unsaid & right).sum()} right)")
     for t in np.arange(0.80, 0.93, 0.01):
         keep = (sim >= t) & passes & heard

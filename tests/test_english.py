@@ -7,7 +7,7 @@ import pytest
 
 from index import korean
 from qa.lang import english
-from qa.lang.bilingual import says_in_english
+from qa.lang.bilingual import Hearing, hear, says_in_english
 from qa.lang.sound import sounds_like
 from qa.write.point import english_answer
 
@@ -120,17 +120,19 @@ def test_a_borrowed_word_or_a_foreign_name_by_its_sound(korean, english, alike):
 
 
 @pytest.mark.parametrize(
-    ("gloss", "span", "said"),
+    ("gloss", "span", "said", "unheard"),
     [
-        ("Clean Reporting Center", "클린신고센터", True),  # by sound, by the dictionary, by either
-        ("Bryce Harper", "브라이스 하퍼", True),  # 하퍼 alone is too short to tell: the whole name
-        ("Seoul University Hospital", "서울대학교병원", True),  # a name Kiwi keeps whole, in headwords
-        ("Hyundai Unicorns", "현대 유니콘스", True),  # a proper noun by its sound, not "modern"
-        ("yeolmae", "열매", False),  # a word the dictionary knows is said by its meaning
-        ("multi-video mixer", "멀티바이브레이터", False),
+        ("Clean Reporting Center", "클린신고센터", True, ()),  # by sound, by the dictionary, by either
+        ("Bryce Harper", "브라이스 하퍼", True, ()),  # 하퍼 alone is too short to tell: the whole name
+        ("Seoul University Hospital", "서울대학교병원", True, ()),  # a name Kiwi keeps whole, in headwords
+        ("Hyundai Unicorns", "현대 유니콘스", True, ()),  # a proper noun by its sound, not "modern"
+        ("yeolmae", "열매", False, ()),  # a word the dictionary knows is said by its meaning
+        ("multi-video mixer", "멀티바이브레이터", False, ("멀티바이브", "레이")),  # as Kiwi cuts it
+        ("Fred Gabbin", "퍼드 갤빈", False, ("퍼드", "갤빈")),
     ],
 )
-def test_a_rendering_that_says_names_and_borrowed_words_by_their_sound(gloss, span, said):
+def test_a_rendering_that_says_names_and_borrowed_words_by_their_sound(gloss, span, said, unheard):
+    assert hear(gloss, _terms(span), span) == Hearing(said, unheard)
     assert says_in_english(gloss, _terms(span), span) is said
 
 

@@ -196,54 +196,66 @@ def korean_to_english() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> bool:
-    """Does ``gloss`` say a span as the dictionary does: every content word of it an
-    English equivalent of a word of the span (or one of the span's Latin words), and
-    every Korean word of the span said? ``span_terms`` are the span's content morphemes
-    as (form, tag) (``index.korean.terms``); neighbours are looked up together too
-    ("홍보" "대사" as 홍보대사), and so is the whole span.
+@dataclass(frozen=True)
+class Hearing:
+    """How an English rendering says a Korean span (:func:`hear`)."""
+
+    #: Every content word of the rendering is an English equivalent of a word of the
+    #: span (or one of its Latin words), and every Korean word of the span is said.
+    says: bool
+    #: The span's nouns of two syllables or more that the dictionary lacks (a name, a
+    #: borrowed word) and that the rendering does not say by their sound either: what
+    #: nothing but the LLM vouches for.
+    unheard: tuple[str, ...]
+
+
+def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> Hearing:
+    """Does ``gloss`` say a span as the dictionary does, and which of its names and
+    borrowed words does it leave unsaid? ``span_terms`` are the span's content
+    morphemes as (form, tag) (``index.korean.terms``); neighbours are looked up
+    together too ("홍보" "대사" as 홍보대사), and so is the whole span.
 
     A name or a word the dictionary lacks (a borrowed word: 클린, 멀티바이브레이터) may
     be said by its sound instead (``qa.lang.sound``), on its own or with the rest of
     its word of ``span``: "Clean Reporting Center" says 클린신고센터, "Bryce Harper"
     브라이스 하퍼, "multi-video mixer" not 멀티바이브레이터."""
     table = korean_to_english()
-    content = [w.lower() for w in _WORD.findall(gloss)]
-    content = [w for w in content if w not in EN_STOPWORDS and w not in EN_DEFINITION_LEADS]
-    if not table or not content:
-        return False
-    lemmas = {lemma for w in content for lemma in _lemmas(w)}
-    latin = {form.lower() for form, tag in span_terms if tag == "SL"}
     hangul = _decompound(span_terms)
     korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
     own = [table.get(k, frozenset()) for k in korean]
+    heard_terms, heard_words = _said_by_sound(gloss, hangul, [not o for o in own], span)
+    unheard = tuple(
+        form
+        for i, (form, tag) in enumerate(hangul)
+        if not own[i] and len(form) > 1 and tag.startswith("N") and i not in heard_terms
+    )
+    content = [w.lower() for w in _WORD.findall(gloss)]
+    content = [w for w in content if w not in EN_STOPWORDS and w not in EN_DEFINITION_LEADS]
+    if not table or not content:
+        return Hearing(False, unheard)
+    lemmas = {lemma for w in content for lemma in _lemmas(w)}
+    latin = {form.lower() for form, tag in span_terms if tag == "SL"}
     pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
     whole = table.get("".join(korean), frozenset())
-    heard_terms, heard_words = _said_by_sound(gloss, hangul, [not o for o in own], span)
     known = frozenset().union(*own, *pairs, whole, latin, heard_words)
     if not all(any(lemma in known for lemma in _lemmas(w)) for w in content):
-        return False
+        return Hearing(False, unheard)
     if whole & lemmas:
-        return True
+        return Hearing(True, unheard)
     paired = [bool(p & lemmas) for p in pairs]
-    return bool(korean) and all(
+    says = bool(korean) and all(
         bool(own[i] & lemmas)
         or i in heard_terms
         or (i > 0 and paired[i - 1])
         or (i < len(paired) and paired[i])
         for i in range(len(korean))
     )
+    return Hearing(says, unheard)
 
 
-def unheard(gloss: str, span_terms: Sequence[tuple[str, str]], span: str) -> list[str]:
-    """The span's nouns of two syllables or more that the dictionary lacks (a name, a
-    borrowed word) and that ``gloss`` does not say by their sound either: what nothing
-    but the LLM vouches for."""
-    table = korean_to_english()
-    hangul = _decompound(span_terms)
-    unknown = [len(form) > 1 and tag.startswith("N") and form not in table for form, tag in hangul]
-    heard, _ = _said_by_sound(gloss, hangul, unknown, span)
-    return [form for i, (form, _) in enumerate(hangul) if unknown[i] and i not in heard]
+def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> bool:
+    """``hear(gloss, span_terms, span).says``."""
+    return hear(gloss, span_terms, span).says
 
 
 def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ from qa.core.decide import Decision
 from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, render
 from qa.errors import ModelError, WorkerError
 from qa.lang import english, kinds, romanize
-from qa.lang.bilingual import says_in_english, unheard
+from qa.lang.bilingual import hear
 from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
 from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
@@ -155,12 +155,12 @@ def english_answer(
     gloss = gloss.strip().rstrip(".")
     if why := gloss_problem(gloss, span, None):
         return f"In the article's words: {span}", {"gloss_dropped": why}
-    terms = [(t.form, t.tag) for t in korean.terms(span)]
-    if says_in_english(gloss, terms, span):
+    heard = hear(gloss, [(t.form, t.tag) for t in korean.terms(span)], span)
+    if heard.says:
         return f"{gloss} ({span})", {"rendered_by": "dictionary"}
     # e5 cannot vouch for a name or a borrowed word ("multi-video mixer" for 멀티바이브레이터).
-    if missing := unheard(gloss, terms, span):
-        why = f"the English rendering says {', '.join(missing)} neither as the dictionary does nor by sound"
+    if missing := ", ".join(heard.unheard):
+        why = f"the English rendering says {missing} neither as the dictionary does nor by sound"
         return f"In the article's words: {span}", {"gloss_dropped": why}
     if why := _too_far(gloss, span, similarity):
         return f"In the article's words: {span}", {"gloss_dropped": why}
