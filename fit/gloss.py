@@ -101,10 +101,11 @@ def report(rows: list[dict]) -> None:
     kept = agrees & passes
     wrong = kept & ~right
     print(f"  the dictionary (or a sound) agrees with {kept.sum()} that pass them ({wrong.sum()} wrong)")
-    unsaid = np.array([bool(h.unheard) for h in heard]) & passes
+    leaves = np.array([bool(h.unheard) for h in heard])
+    unsaid = leaves & passes
     print(f"  {unsaid.sum()} that pass them leave a name unsaid ({(unsaid & right).sum()} right)")
     for t in np.arange(0.80, 0.93, 0.01):
-        keep = (sim >= t) & passes & heard
+        keep = (sim >= t) & passes & ~leaves
         print(
             f"  threshold {t:.2f}: right kept {keep[right].sum()}/{right.sum()}, "
             f"wrong kept {keep[~right].sum()}/{(~right).sum()}"
