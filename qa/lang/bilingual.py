@@ -253,11 +253,6 @@ def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> H
     return Hearing(says, unheard)
 
 
-def says_in_english(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> bool:
-    """``hear(gloss, span_terms, span).says``."""
-    return hear(gloss, span_terms, span).says
-
-
 def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The span's Korean morphemes, a noun the dictionary lacks cut into headwords it has
     when it is written as them (Kiwi keeps 서울대학교병원 whole: 서울 대학교 병원)."""
