@@ -43,7 +43,7 @@ def extract(data: Path, styles: tuple[str, ...]) -> None:
 
     from fit.features import bundled_chat, written
     from fit.fit import article_texts
-    from qa.backends.llamacpp import NO, YES, load_llama
+    from qa.backends.llamacpp import NO, YES, _read, _tokens, load_llama
     from qa.core.judge import PROMPT
 
     out = data / "probe.jsonl"
@@ -65,14 +65,10 @@ def extract(data: Path, styles: tuple[str, ...]) -> None:
             sentences = texts[r["article"]]
             logits, states = [], []
             for c in r["cands"]:
+                # qa.core.judge.request's lines for a question that is no follow-up
                 request = f"Question: {r['question']}\nSentence: {' '.join(sentences[c['sid']].split())}"
-                text = formatter(messages=_dicts(PROMPT.format_messages(request=request))).prompt
-                prompt = llama.tokenize(text.encode(), add_bos=False, special=True)
-                keep = 0
-                while keep < min(llama.n_tokens, len(prompt) - 1) and llama.input_ids[keep] == prompt[keep]:
-                    keep += 1
-                llama.n_tokens = keep
-                llama.eval(prompt[keep:-1])
+                prompt, shared = _tokens(llama, formatter, PROMPT.format_messages(request=request))
+                _read(llama, None, prompt[:-1], shared)  # what the context holds of it is kept
                 llama_cpp.llama_set_embeddings(ctx, True)
                 try:
                     llama.eval(prompt[-1:])
@@ -87,11 +83,6 @@ def extract(data: Path, styles: tuple[str, ...]) -> None:
             sink.flush()
             if n % 50 == 0:
                 print(f"{n}/{len(rows)}", file=sys.stderr)
-
-
-def _dicts(messages) -> list[dict]:
-    roles = {"system": "system", "human": "user", "ai": "assistant"}
-    return [{"role": roles[m.type], "content": m.content} for m in messages]
 
 
 def held_out_probe(rows: list[dict], states: dict[tuple[str, str], list], fold_of: dict[str, int]) -> dict:
@@ -172,13 +163,12 @@ def report(data: Path) -> None:
         }
         mine = [r for r in mine if (r["id"], r["style"]) in probed_keys]
         for band in ((0.15, 0.4), (0.15, 0.6), (0.05, 0.7), (0.1, 0.8)):
-            rf.BANDS = (band,)
             if not with_judge:
                 print(f"  band {band}, the reader as shipped (no judge):")
-                rf.report_group(group, styles, False, mine)
+                rf.report_group(group, styles, False, mine, (band,))
             for name, rows in variants.items():
                 print(f"  band {band}, the reader's judge input is the {name}:")
-                rf.report_group(group, styles, True, rf.with_judgements(mine, rows))
+                rf.report_group(group, styles, True, rf.with_judgements(mine, rows), (band,))
 
 
 def _replaced(judged: list[dict], probe: dict, keys: set, how) -> list[dict]:

@@ -159,15 +159,17 @@ def report(rows: list[dict], judged: list[dict], write: bool) -> None:
         print(f"-> {OUT}")
 
 
-def report_group(group: str, styles: tuple[str, ...], with_judge: bool, rows: list[dict]) -> tuple[str, dict]:
-    """The band, threshold and models of one reader, chosen and fitted on ``rows``; its
-    held-out figures printed."""
+def report_group(
+    group: str, styles: tuple[str, ...], with_judge: bool, rows: list[dict], bands: tuple = BANDS
+) -> tuple[str, dict]:
+    """The band (among ``bands``), threshold and models of one reader, chosen and fitted on
+    ``rows``; its held-out figures printed."""
     turn_cost = READ_TURN_COST + (JUDGED_TURN_COST if with_judge else 0.0)
     grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.05), 2)]
     base = {s: [r for r in rows if r["style"] == s] for s in styles}
     before = {s: sum(outcome(r, r["found"], 0) == 0 for r in sub) for s, sub in base.items()}
     best = None
-    for band in BANDS:
+    for band in bands:
         held = held_out(rows, band)
         share = len(held) / len(rows)
         for rescue_only in (True, False):
