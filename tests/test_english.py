@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from index import korean
-from qa.lang import english
-from qa.lang.bilingual import Hearing, hear
+from qa.lang import english, romanize
+from qa.lang.bilingual import Hearing, hear, wording
 from qa.lang.sound import sounds_like
 from qa.write.point import english_answer
 
@@ -145,3 +145,39 @@ def test_no_name_or_borrowed_word_is_shown_in_english_on_e5_alone():
     # a span with no name or borrowed word is still e5's to judge
     shown, how = english_answer("기업간 분쟁", "기업간 분쟁이 있었다.", "business disputes", None, near)
     assert (shown, how) == ("business disputes (기업간 분쟁)", {"rendered_by": "llm"})
+
+
+@pytest.mark.parametrize(
+    ("span", "has", "lacks"),
+    [
+        ("하프연주", {"harp", "performance", "of", "the"}, {"s"}),
+        ("《천국의 계단》", {"heaven", "stairs", "step"}, {"stairway", "grand", "canyon"}),
+        ("서울대학교병원", {"seoul", "university", "hospital"}, set()),  # a name Kiwi keeps whole
+        ("한기주", {"han", "gi", "ju"}, set()),  # a Korean name, spelled by rule
+        ("강씨", {"kang"}, {"river", "seed", "ms"}),  # a surname; a bound noun is not its homograph
+        ("N2N 사업계약", {"n2n", "business", "contract"}, set()),
+    ],
+)
+def test_the_words_a_rendering_may_be_held_to(span, has, lacks):
+    words = wording(_terms(span), span).words
+    assert has <= words and not lacks & words, sorted(words)
+
+
+def test_a_compound_read_two_ways_is_not_read_as_either():
+    # 신도시인 is 신도시 + 인 ("new town" people) as well as 신도 + 시인 ("believer poet")
+    assert hear("Believer Poet", _terms("신도시인"), "신도시인").says is False
+    assert "poet" not in wording(_terms("신도시인"), "신도시인").words
+    assert hear("Seoul University Hospital", _terms("서울대학교병원"), "서울대학교병원").says
+
+
+def test_every_common_korean_surname_starts_a_name_spelled_by_rule():
+    for name, latin in [("한기주", "Han Gi-ju"), ("장동건", "Jang Dong-geon"), ("최원석", "Choi Won-seok")]:
+        assert romanize.person_name(name) == latin
+    assert romanize.surname("강") == "Kang" and romanize.surname("책") is None
+
+
+def test_a_rendering_held_to_words_says_one_of_each_word_of_the_span():
+    groups = wording(_terms("하프연주"), "하프연주").groups
+    assert groups == (frozenset({"harp"}), frozenset({"performance"}))
+    stairs = wording(_terms("《천국의 계단》"), "《천국의 계단》").groups
+    assert stairs[0] == {"heaven"} and {"stairs", "step"} <= stairs[1]

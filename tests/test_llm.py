@@ -254,6 +254,40 @@ def test_an_english_rendering_far_from_the_span_is_left_out(scripted):
     assert "numbers" in a.meta["gloss_dropped"]
 
 
+class HoldingChat(ScriptedChat):
+    """A scripted chat model whose reply can also be held to words: it records what it
+    was asked to hold and replies ``held``."""
+
+    held: str = ""
+    asked: list[tuple[list[BaseMessage], str, frozenset[str]]] = Field(default_factory=list)
+
+    def say_within(self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = ()) -> str:
+        self.asked.append((messages, prefix, frozenset(words)))
+        return self.held
+
+
+@pytest.mark.parametrize(
+    ("held", "first"),
+    [
+        ("70% of the people of Mongolia", "70% of the people of Mongolia (몽골 국민 약 70%)"),
+        ("80% of the people of Mongolia", "In the article's words: 몽골 국민 약 70%"),  # checked as before
+        ("", "In the article's words: 몽골 국민 약 70%"),
+    ],
+)
+def test_a_rendering_left_out_is_written_again_held_to_the_dictionarys_words(
+    settings: Settings, decision_model: dict[str, Model | None], held: str, first: str
+):
+    chat = HoldingChat(replies=["몽골 국민 약 70% | about 80% of Mongolians"], held=held)
+    bot = Chatbot(settings=settings.with_(answerer="llm"), chat_model=chat, model=decision_model["model"])
+    a = bot.ask("What share of Mongolians use the T-Card?")
+    assert a.mode == "llm" and a.text.split("\n")[0] == first
+    ((messages, prefix, words),) = chat.asked
+    # under the prompt the span was copied under, after the copy, held to its words
+    assert messages == chat.prompts[-1] and prefix == "몽골 국민 약 70% |"
+    assert {"mongolia", "people", "70", "of"} <= words and "80" not in words
+    assert ("held to its words" in a.meta.get("rendered_by", "")) is (held == "70% of the people of Mongolia")
+
+
 def test_the_answer_comes_as_one_piece_once_checked(scripted):
     bot, _ = scripted("약 70%")
     pieces = list(bot.stream(TCARD_Q))
@@ -460,6 +494,24 @@ def test_the_evaluated_instructions_are_saved_and_restored(tmp_path, real_llm):
     assert time.perf_counter() - t0 < 5  # read back, not evaluated again (that takes 10-30 s)
     assert list(tmp_path.glob("*.state")) == [state]
     assert (PROMPT | chat).invoke(question).text == evaluated
+
+
+def test_the_real_model_says_only_the_words_it_is_held_to(real_llm):
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.core.pointing import PROMPT, render
+
+    chat = LlamaCppChat(model_path=str(real_llm))
+    evidence = "그 후 그는 김완선의 백밴드 실루엣에서 건반을 쳤다."
+    messages = PROMPT.format_messages(request=render(evidence, "What was the name of the backing band?"))
+    words, groups = {"silhouette", "band", "the", "of"}, [{"band"}, {"silhouette"}]
+    said = chat.say_within(messages, "실루엣 |", words, groups)
+    assert said and all(w.lower() in words for w in re.findall(r"[A-Za-z0-9]+", said)), said
+    assert {"band", "silhouette"} <= set(said.lower().split()), said  # one word of each group
+    # none of them: nothing
+    assert chat.say_within(messages, "실루엣 |", set()) == ""
+    from qa.backends.worker import WorkerChat
+
+    assert WorkerChat(model_path=str(real_llm)).say_within(messages, "실루엣 |", words, groups) == said
 
 
 # Invented evidence, so that no other test has left states for it.

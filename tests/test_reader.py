@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.messages import BaseMessage
@@ -228,6 +229,33 @@ def test_the_real_model_copies_the_answer_from_the_sentence_that_holds_it(real_l
     copied = copy_of(chat, "Which professor attended the ceremony?", [WEATHER, GUESTS], " |")
     assert copied.text and copied.text in GUESTS and re.search("[A-Za-z]{2}", copied.after), copied
     assert "\n" not in copied.after and not re.search("[가-힣]", copied.after)
+
+
+class HoldingCopyingChat(CopyingChat):
+    """... whose reply can also be held to words (it records the prompt it was asked under)."""
+
+    held: str = ""
+    asked: list[tuple[list[BaseMessage], str]] = Field(default_factory=list)
+
+    def say_within(self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = ()) -> str:
+        self.asked.append((messages, prefix))
+        return self.held
+
+
+def test_the_english_the_llm_read_with_is_written_again_under_the_readers_prompt(settings: Settings):
+    bot, decision = english_decision(settings, EN_Q)
+    sources = tuple(" ".join(ev.sentence.text.split()) for ev in decision.ranked.evidence[:3])
+    ranked = dataclasses.replace(
+        decision.ranked, copied="문화 관광", copied_english="문화와 관광", copied_from=sources
+    )
+    chat = HoldingCopyingChat(replies=[], held="culture and tourism")
+    draft = point.PointingWriter(chat, ExtractiveWriter(bot.index)).write(
+        dataclasses.replace(decision, ranked=ranked)
+    )
+    ((messages, prefix),) = chat.asked
+    assert messages == reader.messages(decision.ranked.query, list(sources)) and prefix == "문화 관광 |"
+    assert draft.text.startswith("culture and tourism (문화 관광)\n\n"), draft
+    assert draft.meta["rendered_by"] == "dictionary, held to its words"
 
 
 def test_the_worker_copies_as_the_model_does_in_process(real_llm: Path):

@@ -74,6 +74,11 @@ def main(fd: str, parent: str, spec_json: str) -> None:
                 _, messages, sources, decline, then, params = request
                 copied = LlamaCppChat(**spec, **params).copy_span(messages, sources, decline, then)
                 conn.send(("copied", dataclasses.asdict(copied)))
+            elif kind == "say_within":
+                _, messages, prefix, words, groups, params = request
+                conn.send(
+                    ("said", LlamaCppChat(**spec, **params).say_within(messages, prefix, words, groups))
+                )
             elif kind == "stream":
                 _, messages, params = request
                 _stream(conn, LlamaCppChat(**spec), messages, params)

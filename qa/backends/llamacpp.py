@@ -29,7 +29,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -459,6 +459,61 @@ class LlamaCppChat(BaseChatModel):
             after = _go_on(llama, then, ends, pieces, max_tokens) if then and reply else ""
         return Copied(reply.decode("utf-8", "ignore").strip(), total, first, start, declined, after)
 
+    def say_within(
+        self,
+        messages: list[BaseMessage],
+        prefix: str,
+        words: Iterable[str],
+        groups: Sequence[Iterable[str]] = (),
+        max_tokens: int = 16,
+    ) -> str:
+        """The model's reply to ``messages`` after ``prefix``, held to ``words``: greedy,
+        each step only a token that keeps what follows ``prefix`` a run of those words
+        (each in one case) between spaces, commas, hyphens and apostrophes, and the end
+        only after a whole one; with ``groups``, none of their words twice, and the end
+        only after one of theirs once each group has had one of its words ("harp
+        performance" for 하프연주, not "harp"). '' when no such reply ends within
+        ``max_tokens``. The context left by a copy (``prefix`` its reply so far) is read
+        on from where it differs, so the prompt is not read again."""
+        model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
+        llama = model.llama
+        if model.formatter is None:
+            raise ModelError(f"{Path(self.model_path).name} has no chat template to write with")
+        vocabulary = {w.lower() for w in words if w and _WORD_BYTES.fullmatch(w.lower().encode())}
+        needs = [{w.lower() for w in g} & vocabulary for g in groups]
+        if not vocabulary or not all(needs):
+            return ""
+        once = set().union(*needs)  # a word that says the span's is said once
+        pieces, by_bytes = _token_bytes(model)
+        pool = _spelling_pieces(by_bytes, vocabulary)
+        stems = {w[:i] for w in vocabulary for i in range(1, len(w) + 1)}
+        ends = _ends(llama)
+        with model.lock:
+            model.states.capacity = self.state_cache_mb << 20
+            prompt, shared = _tokens(llama, model.formatter, messages)
+            prompt += llama.tokenize(prefix.encode(), add_bos=False, special=False)
+            if len(prompt) + max_tokens > llama.n_ctx():
+                raise ModelError(f"llama.cpp: a prompt of {len(prompt)} tokens exceeds the context")
+            _read(llama, model.states, prompt, shared)
+            reply = b""
+            try:
+                for _ in range(max_tokens):
+                    lp = _log_softmax(llama)
+                    ok = [t for t in pool if _within(reply + pieces[t], vocabulary, stems, once)]
+                    if _said(reply, vocabulary, needs):
+                        ok += ends
+                    if not ok:
+                        break
+                    token = max(ok, key=lp.__getitem__)
+                    if token in ends:
+                        break
+                    reply += pieces[token]
+                    llama.eval([token])
+            except (ValueError, RuntimeError) as e:
+                llama.reset()
+                raise ModelError(f"llama.cpp: {e}") from None
+        return reply.decode("utf-8", "ignore").strip() if _said(reply, vocabulary, needs) else ""
+
     def _state_file(self, messages: list[BaseMessage]) -> Path | None:
         if not self.state_dir:
             return None
@@ -604,6 +659,62 @@ def _pieces_of(index: dict[bytes, tuple[int, ...]], sources: list[bytes]) -> lis
             for j in range(i + 1, min(len(src), i + _LONGEST_PIECE) + 1):
                 found.update(index.get(src[i:j], ()))
     return sorted(found)
+
+
+#: A word :meth:`LlamaCppChat.say_within` may be held to, and what may stand between two.
+_WORD_BYTES = re.compile(rb"[a-z0-9]+")
+_BETWEEN = re.compile(rb"[ ,'-]+")
+_SPELLED = re.compile(rb"([ ,'-]*)([A-Za-z0-9]*)")
+_SPELLING = re.compile(rb"[ ,'A-Za-z0-9-]*")
+_POSSESSIVE = re.compile(rb"'s\b")  # "Heaven's": read as a mark between words
+
+
+def _spelling_pieces(index: dict[bytes, tuple[int, ...]], words: set[str]) -> list[int]:
+    """The tokens that are a piece of one of ``words`` (in lower case, capitalised or in
+    capitals, after a space or not), or only what may stand between two words."""
+    found: set[int] = set()
+    for w in words:
+        for i in range(len(w)):
+            for j in range(i + 1, min(len(w), i + _LONGEST_PIECE) + 1):
+                piece = w[i:j]
+                for form in {piece, piece.capitalize(), piece.upper()}:
+                    for lead in ("", " ", "-"):
+                        found.update(index.get((lead + form).encode(), ()))
+    for between in (" ", ",", "-", "'", "'s", ", ", " -"):
+        found.update(index.get(between.encode(), ()))
+    return sorted(found)
+
+
+def _within(
+    text: bytes, words: set[str], stems: set[str], once: set[str] | frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``text`` is a run of ``words`` (each in one case; the last may be
+    unfinished: one of ``stems``), between spaces and punctuation, none of ``once``
+    twice."""
+    if not _SPELLING.fullmatch(text):
+        return False
+    parts = _SPELLED.findall(_POSSESSIVE.sub(b"'", text))
+    said = [w.decode().lower() for _, w in parts if w]
+    if once and len(set(said) & once) < sum(w in once for w in said):
+        return False  # "Kang ... Kang"
+    for n, (between, word) in enumerate(parts):
+        if between and not _BETWEEN.fullmatch(between):
+            return False
+        w = word.decode()
+        if w and not (w.islower() or w.isupper() or w.istitle() or w.isdigit()):
+            return False  # "SeeD": a word in one case, as written
+        if w and w.lower() not in (stems if n == len(parts) - 2 else words):
+            return False
+    return bool(text.strip())
+
+
+def _said(text: bytes, words: set[str], needs: Sequence[set[str]] = ()) -> bool:
+    """Whether ``text`` ends on a whole one of ``words`` (or after one, on a closing mark),
+    and with ``needs``, on one of theirs, each of them having had one of its words."""
+    found = [w.decode().lower() for _, w in _SPELLED.findall(_POSSESSIVE.sub(b"'", text)) if w]
+    if not found or found[-1] not in words or text.rstrip().endswith((b"-", b",", b"'")):
+        return False
+    return not needs or (any(found[-1] in n for n in needs) and all(n.intersection(found) for n in needs))
 
 
 def _go_on(llama: Llama, then: str, ends: list[int], pieces: list[bytes], max_tokens: int) -> str:

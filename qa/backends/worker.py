@@ -24,9 +24,9 @@ the worker and goes with it.
 Messages are pickles over a socket pair (:mod:`multiprocessing.connection`).
 In: ``("warm", messages, state_dir)``, ``("stream", messages, params)``,
 ``("yes_no", prompts, params)``, ``("copy_span", messages, sources, decline, then, params)``,
-``("cancel",)``. Out: ``("ready", info)``, ``("warmed",)``, ``("chunk",
-ChatGenerationChunk)``, ``("end",)``, ``("scores", [float])``, ``("copied", fields)``,
-``("error", message)``.
+``("say_within", messages, prefix, words, groups, params)``, ``("cancel",)``. Out: ``("ready",
+info)``, ``("warmed",)``, ``("chunk", ChatGenerationChunk)``, ``("end",)``, ``("scores",
+[float])``, ``("copied", fields)``, ``("said", text)``, ``("error", message)``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -202,6 +202,20 @@ class Worker:
         :class:`WorkerError` as for :meth:`stream`."""
         request = ("copy_span", messages, sources, decline, then, params)
         return Copied(**self._ask(request, "copied", "as it read", deadline)[1])
+
+    def say_within(
+        self,
+        messages: list[BaseMessage],
+        prefix: str,
+        words: list[str],
+        groups: list[list[str]],
+        params: dict[str, Any],
+        deadline: float,
+    ) -> str:
+        """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.say_within`;
+        :class:`WorkerError` as for :meth:`stream`."""
+        request = ("say_within", messages, prefix, words, groups, params)
+        return str(self._ask(request, "said", "as it wrote", deadline)[1])
 
     def _ask(self, request: tuple[Any, ...], reply: str, during: str, deadline: float) -> tuple[Any, ...]:
         """Send one request that has one reply, and return that reply (of kind ``reply``)."""
@@ -434,6 +448,18 @@ class WorkerChat(BaseChatModel):
         return self.worker.copy_span(
             messages, sources, decline, then, {"state_cache_mb": self.state_cache_mb}, self.deadline
         )
+
+    def say_within(
+        self,
+        messages: list[BaseMessage],
+        prefix: str,
+        words: Iterable[str],
+        groups: Sequence[Iterable[str]] = (),
+    ) -> str:
+        """See :meth:`qa.backends.llamacpp.LlamaCppChat.say_within`; run in the worker."""
+        params = {"state_cache_mb": self.state_cache_mb}
+        needs = [sorted(g) for g in groups]
+        return self.worker.say_within(messages, prefix, sorted(words), needs, params, self.deadline)
 
     def _generate(
         self,

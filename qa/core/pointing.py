@@ -9,6 +9,7 @@ prompt for both: llama.cpp evaluates its fixed part once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -85,3 +86,17 @@ class Copies(Protocol):
     def copy_span(
         self, messages: list[BaseMessage], sources: list[str], decline: str, then: str = ""
     ) -> Copied: ...
+
+
+@runtime_checkable
+class SaysWithin(Protocol):
+    """A chat model whose reply can be held to given words (llama.cpp, in a worker or
+    in-process: :meth:`qa.backends.llamacpp.LlamaCppChat.say_within`)."""
+
+    def say_within(
+        self,
+        messages: list[BaseMessage],
+        prefix: str,
+        words: Iterable[str],
+        groups: Sequence[Iterable[str]] = (),
+    ) -> str: ...

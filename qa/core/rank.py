@@ -50,6 +50,8 @@ class Ranked:
     copied: str = ""
     #: ... and, for an English question, the English it wrote for them.
     copied_english: str = ""
+    #: ... and the sentences it read, as its prompt had them.
+    copied_from: tuple[str, ...] = ()
 
     @property
     def best(self) -> Evidence | None:

@@ -66,6 +66,8 @@ class Reading:
     declined: float
     #: The LLM's English rendering of the span, for an English question ('' else).
     english: str = ""
+    #: The sentences it read, as its prompt had them.
+    sources: tuple[str, ...] = ()
 
 
 def messages(query: Query, sources: list[str]) -> list[BaseMessage]:
@@ -82,7 +84,8 @@ def read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading:
     copied = model.copy_span(messages(query, sources), sources, DECLINE, then)
     span = copied.text
     source = next((i for i, s in enumerate(sources) if span and span in s), -1)
-    return Reading(span, source, copied.logprob, copied.first, copied.start, copied.declined, copied.after)
+    fields = (copied.logprob, copied.first, copied.start, copied.declined)
+    return Reading(span, source, *fields, english=copied.after, sources=tuple(sources))
 
 
 def try_read(model: Copies, query: Query, evidence: list[Evidence]) -> Reading | None:
@@ -277,6 +280,7 @@ def reread(ranked: Ranked, model: Copies, group: str) -> Ranked:
         neighbour=ranked.neighbour if choice == 0 else None,
         copied=reading.span if choice == reading.source else "",
         copied_english=reading.english if choice == reading.source else "",
+        copied_from=reading.sources if choice == reading.source else (),
         features={
             **ranked.features,
             "read_source": float(reading.source),

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
+from qa.lang.romanize import person_name, surname
 from qa.lang.sound import sounds_like
 
 #: Irregular English forms a question asks in ("Where did he go?" -> "went"), to their
@@ -253,6 +254,50 @@ def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> H
     return Hearing(says, unheard)
 
 
+#: English words a rendering may set between the dictionary's ("Stairs of Heaven").
+_JOINERS = frozenset("a an the of and or in on at to for with by from".split())
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The English words a rendering of a span may be held to (:func:`wording`)."""
+
+    #: Every word it may say, in lower case.
+    words: frozenset[str]
+    #: For each word of the span that the dictionary (or the rule for names) renders, the
+    #: words that say it: a rendering says one of each.
+    groups: tuple[frozenset[str], ...]
+
+
+def wording(span_terms: Sequence[tuple[str, str]], span: str) -> Wording:
+    """The English words a rendering of ``span`` may be held to: the learner's
+    dictionary's equivalents of its Korean words, of two neighbours read together and of
+    the whole (as :func:`hear` reads them), its own Latin words and numbers, a Korean
+    person's name spelled by rule ("Han Gi-ju" for 한기주), and the words that join them."""
+    table = korean_to_english()
+    hangul = _decompound(span_terms)
+    korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
+    pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
+    whole = table.get("".join(korean), frozenset())
+    groups = []
+    for i, (form, tag) in enumerate(hangul):
+        # A proper noun of one syllable is a surname, not what the dictionary says (강씨:
+        # not "river"), and a bound noun is not its homograph (씨 of 강씨: not "seed").
+        own = (
+            frozenset()
+            if (tag == "NNP" and len(form) == 1) or tag == "NNB"
+            else table.get(korean[i], frozenset())
+        )
+        if spelled := person_name(form) or surname(form):
+            own |= frozenset(_WORD.findall(spelled.lower()))
+        near = (pairs[i - 1] if i > 0 else frozenset()) | (pairs[i] if i < len(pairs) else frozenset())
+        if group := own | near | whole:
+            groups.append(group)
+    latin = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", span)}
+    groups += [frozenset({w}) for w in latin]
+    return Wording(frozenset().union(_JOINERS, latin, *groups), tuple(groups))
+
+
 def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The span's Korean morphemes, a noun the dictionary lacks cut into headwords it has
     when it is written as them (Kiwi keeps 서울대학교병원 whole: 서울 대학교 병원)."""
@@ -270,17 +315,24 @@ def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _headwords(word: str) -> list[str] | None:
-    """``word`` as the fewest dictionary headwords of two syllables or more, or None."""
+    """``word`` as the fewest dictionary headwords of two syllables or more, or None (also
+    when it may be read another way: two ways tie, or it is a headword with one syllable
+    before or after it, as 신도시인 is 신도시+인 as well as 신도+시인)."""
     table = korean_to_english()
+    if word[:-1] in table or word[1:] in table:
+        return None
     best: list[list[str] | None] = [[]] + [None] * len(word)  # the fewest for each prefix
+    ways = [1] + [0] * len(word)  # how many ways reach that fewest
     for end in range(2, len(word) + 1):
         for start in range(end - 1):
             before, now = best[start], best[end]
             if before is None or word[start:end] not in table:
                 continue
             if now is None or len(before) + 1 < len(now):
-                best[end] = [*before, word[start:end]]
-    return best[-1]
+                best[end], ways[end] = [*before, word[start:end]], ways[start]
+            elif len(before) + 1 == len(now):
+                ways[end] += ways[start]
+    return best[-1] if ways[-1] == 1 else None
 
 
 #: The most English words one Korean word may sound like ("Kolmogorov-Smirnov", "Ninki Onna").

@@ -65,7 +65,8 @@ def romanize(hangul: str) -> str:
 
 # --- surnames ------------------------------------------------------------------
 
-# Surname spellings that no jamo rule produces, by syllable: accepted in an answer.
+# Korean surnames by syllable, with the spellings names use that no jamo rule produces
+# (accepted in an answer); person_name spells a name only after one of these.
 _SURNAMES = {
     "최": ("choi", "choe", "chey"), "이": ("lee", "yi", "rhee", "rhie", "ri", "i"),
     "박": ("park", "pak", "bak"), "김": ("kim", "gim"), "정": ("jung", "jeong", "chung", "chong"),
@@ -84,6 +85,10 @@ _SURNAMES = {
     "표": ("pyo",), "명": ("myung", "myeong"), "기": ("ki", "gi"), "반": ("ban", "pan"),
     "왕": ("wang",), "금": ("keum", "geum"), "육": ("yuk", "yook"), "인": ("in",),
     "맹": ("maeng",), "탁": ("tak",), "국": ("kook", "guk"), "어": ("eo", "uh"), "용": ("yong",),
+    # Surnames the jamo rules already spell: listed so that person_name knows them.
+    "장": ("jang", "chang"), "한": ("han",), "송": ("song",), "홍": ("hong",), "양": ("yang",),
+    "심": ("shim", "sim"), "원": ("won",), "지": ("ji",), "위": ("wi",), "옥": ("ok",),
+    "제": ("je",), "은": ("eun",), "마": ("ma",), "나": ("na", "ra"), "라": ("ra",),
 }  # fmt: skip
 
 #: Capitalised words that mark an English phrase as a Korean full name ("Kim Minsu").
@@ -118,6 +123,11 @@ def spellings(syllable: str) -> tuple[str, ...]:
     out = dict.fromkeys(a + b + c for a in _INITIAL[i] for b in _MEDIAL[m] for c in _FINAL[f])
     out.update(dict.fromkeys(_SURNAMES.get(syllable, ())))
     return tuple(out)
+
+
+def surname(syllable: str) -> str | None:
+    """A Korean surname as English writes it (강 -> Kang), or None when it is none."""
+    return _SURNAMES[syllable][0].capitalize() if syllable in _SURNAMES else None
 
 
 def person_name(hangul: str) -> str | None:

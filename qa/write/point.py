@@ -36,10 +36,11 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from index import korean
 from qa.backends.chat import Choice, Warms
 from qa.core.decide import Decision
-from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, render
+from qa.core.pointing import DECLINE, GLOSS, PROMPT, Copies, SaysWithin, render
+from qa.core.reader import messages as reader_messages
 from qa.errors import ModelError, WorkerError
 from qa.lang import english, kinds, romanize
-from qa.lang.bilingual import hear
+from qa.lang.bilingual import hear, wording
 from qa.lang.lexicon import HANGUL, HANGUL_RUN, PERSON_TITLES
 from qa.lang.numbers import english_numbers
 from qa.lang.numbers import read as read_numbers
@@ -253,9 +254,41 @@ class PointingWriter:
         shown, extra = span, dict[str, str]()
         if in_english:
             shown, extra = english_answer(span, evidence, gloss, q.expects, self.similarity)
+            if "gloss_dropped" in extra and isinstance(self.model, SaysWithin):
+                shown, extra = self._held_english(decision, evidence, copied, span, (shown, extra))
         body = self.fallback.text(decision)
         meta = self._meta(text, usage, span=span, **extra)
         return Draft(f"{shown}\n\n{body}", found=True, mode="llm", meta=meta)
+
+    def _held_english(
+        self, decision: Decision, evidence: str, copied: str, span: str, free: tuple[str, dict[str, str]]
+    ) -> tuple[str, dict[str, str]]:
+        """The answer's English when the LLM's own rendering was not shown: the LLM
+        renders the span again, held to the learner's dictionary's words for it
+        (:func:`qa.lang.bilingual.wording`), under the prompt it copied the span
+        under, and the rendering passes the same checks; else ``free`` as it was."""
+        assert isinstance(self.model, SaysWithin)
+        ranked, q = decision.ranked, decision.ranked.query
+        if ranked.copied:  # the reader's prompt: its sentences as the evidence
+            messages = reader_messages(q, list(ranked.copied_from))
+        else:
+            messages = PROMPT.format_messages(request=request(decision, evidence))
+        held_to = wording([(t.form, t.tag) for t in korean.terms(span)], span)
+        try:
+            held = self.model.say_within(
+                messages, copied.strip() + GLOSS.rstrip(), held_to.words, held_to.groups
+            )
+        except (ModelError, WorkerError) as e:
+            log.warning("no English rendering held to the dictionary: %s", e)
+            return free
+        shown, extra = english_answer(span, evidence, held, q.expects, self.similarity)
+        if "rendered_by" not in extra:
+            return free
+        return shown, {
+            **extra,
+            "rendered_by": f"{extra['rendered_by']}, held to its words",
+            "gloss_free": free[1]["gloss_dropped"],
+        }
 
     def _reply(self, decision: Decision, evidence: str, in_english: bool) -> tuple[str, dict[str, Any]]:
         """The LLM's reply to the pointing prompt, and its usage. For an English question,
