@@ -31,7 +31,7 @@ from qa.backends.chat import choose
 from qa.core.model import Model, shipped_model
 from qa.core.pointing import DECLINE, INSTRUCTIONS
 from qa.write.extractive import ExtractiveWriter
-from qa.write.point import gloss_problem, pointing_writer, snap
+from qa.write.point import gloss_problem, pointing_writer, snap, span_problem
 
 pytestmark = pytest.mark.slow  # the real index and e5 model under every test
 
@@ -144,6 +144,13 @@ def test_a_reply_with_only_the_questions_own_words_points_at_nothing(scripted):
     a = bot.ask("N2N 사업계약 체결식에 참석한 BC카드 사장은 누구인가요?")
     assert a.mode == "extractive" and a.meta["fallback"] == "the LLM pointed at the question's own words"
     assert "최원석" in a.text
+
+
+def test_a_span_of_no_content_word_is_the_questions_own_only_when_the_question_writes_it():
+    evidence = "FIFA에서는 월드컵 우승 팀에게 유니폼에 '별'을 달 것을 권장하고 있다."
+    question = "What symbol does FIFA recommend that World Cup winners wear?"
+    assert span_problem("별", evidence, question, "", None) == ""  # Kiwi reads 별 as a determiner
+    assert "own words" in span_problem("별", evidence, "유니폼에 별을 다는 건 누구야?", "", None)
 
 
 def test_a_copy_of_the_evidence_points_at_nothing(scripted):

@@ -82,7 +82,9 @@ def span_problem(span: str, evidence: str, question: str, previous: str, expects
         return f"asks for {kinds.named(expects)}; the LLM's span holds none"
     said = {t.form for t in korean.terms(f"{question} {previous}")}
     own = {t.form for t in korean.terms(span)}
-    if own <= said:
+    # A span of no content word ("별": Kiwi reads it as a determiner) is the question's
+    # own only when the question writes it.
+    if own <= said and (own or span.strip() in f"{question} {previous}"):
         return "the LLM pointed at the question's own words"
     return ""
 
