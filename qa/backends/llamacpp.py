@@ -29,7 +29,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -436,28 +436,17 @@ class LlamaCppChat(BaseChatModel):
             if not starts:
                 return Copied("", 0.0, float("-inf"), float("-inf"), declined)
             first = float(np.logaddexp.reduce(lp[starts]))
-            reply, total, start = b"", 0.0, float("-inf")
-            for _ in range(max_tokens):
-                ok = [t for t in pool if any(reply + pieces[t] in w for w in wanted)] if reply else starts
-                if reply and _whole(reply):
-                    ok += ends
-                if not ok:
-                    break
-                token = max(ok, key=lp.__getitem__)
-                if token in ends:
-                    break
-                total += float(lp[token])
-                if not reply:
-                    start = float(lp[token])
-                reply += pieces[token]
-                try:
-                    llama.eval([token])
-                except (ValueError, RuntimeError) as e:
-                    llama.reset()
-                    raise ModelError(f"llama.cpp: {e}") from None
-                lp = _log_softmax(llama)
+            reply, taken = _held_greedy(
+                llama,
+                lp,
+                (pool, pieces, ends),
+                lambda text: bool(text.strip()) and any(text in w for w in wanted),
+                lambda text: bool(text) and _whole(text),
+                max_tokens,
+            )
             after = _go_on(llama, then, ends, pieces, max_tokens) if then and reply else ""
-        return Copied(reply.decode("utf-8", "ignore").strip(), total, first, start, declined, after)
+        start = taken[0] if taken else float("-inf")
+        return Copied(reply.decode("utf-8", "ignore").strip(), sum(taken), first, start, declined, after)
 
     def say_within(
         self,
@@ -495,23 +484,14 @@ class LlamaCppChat(BaseChatModel):
             if len(prompt) + max_tokens > llama.n_ctx():
                 raise ModelError(f"llama.cpp: a prompt of {len(prompt)} tokens exceeds the context")
             _read(llama, model.states, prompt, shared)
-            reply = b""
-            try:
-                for _ in range(max_tokens):
-                    lp = _log_softmax(llama)
-                    ok = [t for t in pool if _within(reply + pieces[t], vocabulary, stems, once)]
-                    if _said(reply, vocabulary, needs):
-                        ok += ends
-                    if not ok:
-                        break
-                    token = max(ok, key=lp.__getitem__)
-                    if token in ends:
-                        break
-                    reply += pieces[token]
-                    llama.eval([token])
-            except (ValueError, RuntimeError) as e:
-                llama.reset()
-                raise ModelError(f"llama.cpp: {e}") from None
+            reply, _ = _held_greedy(
+                llama,
+                _log_softmax(llama),
+                (pool, pieces, ends),
+                lambda text: _within(text, vocabulary, stems, once),
+                lambda text: _said(text, vocabulary, needs),
+                max_tokens,
+            )
         return reply.decode("utf-8", "ignore").strip() if _said(reply, vocabulary, needs) else ""
 
     def _state_file(self, messages: list[BaseMessage]) -> Path | None:
@@ -659,6 +639,40 @@ def _pieces_of(index: dict[bytes, tuple[int, ...]], sources: list[bytes]) -> lis
             for j in range(i + 1, min(len(src), i + _LONGEST_PIECE) + 1):
                 found.update(index.get(src[i:j], ()))
     return sorted(found)
+
+
+def _held_greedy(
+    llama: Llama,
+    lp: np.ndarray,
+    tokens: tuple[list[int], list[bytes], list[int]],
+    allowed: Callable[[bytes], bool],
+    may_end: Callable[[bytes], bool],
+    max_tokens: int,
+) -> tuple[bytes, list[float]]:
+    """Greedy decoding from the log-probabilities ``lp`` of what the context last read,
+    each step taking only a token of the pool (``tokens``: the pool, every token's bytes,
+    the end tokens) that keeps the reply ``allowed``, or an end once the reply
+    ``may_end``: the reply, and the log-probability of each token taken."""
+    pool, pieces, ends = tokens
+    reply, taken = b"", []
+    for _ in range(max_tokens):
+        ok = [t for t in pool if allowed(reply + pieces[t])]
+        if may_end(reply):
+            ok += ends
+        if not ok:
+            break
+        token = max(ok, key=lp.__getitem__)
+        if token in ends:
+            break
+        taken.append(float(lp[token]))
+        reply += pieces[token]
+        try:
+            llama.eval([token])
+        except (ValueError, RuntimeError) as e:
+            llama.reset()
+            raise ModelError(f"llama.cpp: {e}") from None
+        lp = _log_softmax(llama)
+    return reply, taken
 
 
 #: A word :meth:`LlamaCppChat.say_within` may be held to, and what may stand between two.
