@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
+from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_JOINERS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
 from qa.lang.romanize import person_name, surname
 from qa.lang.sound import sounds_like
 
@@ -254,10 +254,6 @@ def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> H
     return Hearing(says, unheard)
 
 
-#: English words a rendering may set between the dictionary's ("Stairs of Heaven").
-_JOINERS = frozenset("a an the of and or in on at to for with by from".split())
-
-
 @dataclass(frozen=True)
 class Wording:
     """The English words a rendering of a span may be held to (:func:`wording`)."""
@@ -295,7 +291,7 @@ def wording(span_terms: Sequence[tuple[str, str]], span: str) -> Wording:
             groups.append(group)
     latin = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", span)}
     groups += [frozenset({w}) for w in latin]
-    return Wording(frozenset().union(_JOINERS, latin, *groups), tuple(groups))
+    return Wording(frozenset().union(EN_JOINERS, latin, *groups), tuple(groups))
 
 
 def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -60,13 +60,9 @@ EN_MODALS = frozenset("has have had can will should could would".split())
 EN_AUXILIARIES = EN_BE | EN_DO | EN_MODALS
 EN_ARTICLES = frozenset("the a an".split())
 #: The English function words a question is framed with.
-EN_FUNCTION_WORDS = (
-    EN_PRONOUNS
-    | EN_BE
-    | EN_DO
-    | EN_ARTICLES
-    | frozenset("of in on to for by with at as from and or any many much".split())
-)
+#: Words an English rendering sets between the words that say the Korean ("Stairs of Heaven").
+EN_JOINERS = EN_ARTICLES | frozenset("of in on to for by with at from and or".split())
+EN_FUNCTION_WORDS = EN_PRONOUNS | EN_BE | EN_DO | EN_JOINERS | frozenset("as any many much".split())
 #: Honorifics before an English name.
 EN_HONORIFICS = frozenset("mr ms mrs dr".split())
 #: Every English word that names nothing: the function words and more that may open a
