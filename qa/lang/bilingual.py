@@ -210,6 +210,25 @@ class Hearing:
     unheard: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Looked:
+    """A span's Korean words as the dictionary reads them (:func:`_look_up`)."""
+
+    hangul: list[tuple[str, str]]  # the morphemes, a compound the dictionary lacks cut into headwords
+    own: list[frozenset[str]]  # each one's English words
+    pairs: list[frozenset[str]]  # ... each two neighbours' read together ("홍보" "대사" as 홍보대사)
+    whole: frozenset[str]  # ... the whole span's
+
+
+def _look_up(span_terms: Sequence[tuple[str, str]]) -> _Looked:
+    table = korean_to_english()
+    hangul = _decompound(span_terms)
+    korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
+    pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
+    own = [table.get(k, frozenset()) for k in korean]
+    return _Looked(hangul, own, pairs, table.get("".join(korean), frozenset()))
+
+
 def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> Hearing:
     """Does ``gloss`` say a span as the dictionary does, and which of its names and
     borrowed words does it leave unsaid? ``span_terms`` are the span's content
@@ -220,10 +239,8 @@ def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> H
     be said by its sound instead (``qa.lang.sound``), on its own or with the rest of
     its word of ``span``: "Clean Reporting Center" says 클린신고센터, "Bryce Harper"
     브라이스 하퍼, "multi-video mixer" not 멀티바이브레이터."""
-    table = korean_to_english()
-    hangul = _decompound(span_terms)
-    korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
-    own = [table.get(k, frozenset()) for k in korean]
+    looked = _look_up(span_terms)
+    hangul, own, pairs, whole = looked.hangul, looked.own, looked.pairs, looked.whole
     heard_terms, heard_words = _said_by_sound(gloss, hangul, [not o for o in own], span)
     unheard = tuple(
         form
@@ -232,24 +249,22 @@ def hear(gloss: str, span_terms: Sequence[tuple[str, str]], span: str = "") -> H
     )
     content = [w.lower() for w in _WORD.findall(gloss)]
     content = [w for w in content if w not in EN_STOPWORDS and w not in EN_DEFINITION_LEADS]
-    if not table or not content:
+    if not korean_to_english() or not content:
         return Hearing(False, unheard)
     lemmas = {lemma for w in content for lemma in _lemmas(w)}
     latin = {form.lower() for form, tag in span_terms if tag == "SL"}
-    pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
-    whole = table.get("".join(korean), frozenset())
     known = frozenset().union(*own, *pairs, whole, latin, heard_words)
     if not all(any(lemma in known for lemma in _lemmas(w)) for w in content):
         return Hearing(False, unheard)
     if whole & lemmas:
         return Hearing(True, unheard)
     paired = [bool(p & lemmas) for p in pairs]
-    says = bool(korean) and all(
+    says = bool(hangul) and all(
         bool(own[i] & lemmas)
         or i in heard_terms
         or (i > 0 and paired[i - 1])
         or (i < len(paired) and paired[i])
-        for i in range(len(korean))
+        for i in range(len(hangul))
     )
     return Hearing(says, unheard)
 
@@ -270,26 +285,19 @@ def wording(span_terms: Sequence[tuple[str, str]], span: str) -> Wording:
     dictionary's equivalents of its Korean words, of two neighbours read together and of
     the whole (as :func:`hear` reads them), its own Latin words and numbers, a Korean
     person's name spelled by rule ("Han Gi-ju" for 한기주), and the words that join them."""
-    table = korean_to_english()
-    hangul = _decompound(span_terms)
-    korean = [form + "다" if tag in ("VV", "VA") else form for form, tag in hangul]
-    pairs = [table.get(a + b, frozenset()) for a, b in itertools.pairwise(korean)]
-    whole = table.get("".join(korean), frozenset())
+    looked = _look_up(span_terms)
+    pairs, whole = looked.pairs, looked.whole
     groups = []
-    for i, (form, tag) in enumerate(hangul):
+    for i, (form, tag) in enumerate(looked.hangul):
         # A proper noun of one syllable is a surname, not what the dictionary says (강씨:
         # not "river"), and a bound noun is not its homograph (씨 of 강씨: not "seed").
-        own = (
-            frozenset()
-            if (tag == "NNP" and len(form) == 1) or tag == "NNB"
-            else table.get(korean[i], frozenset())
-        )
+        own = frozenset() if (tag == "NNP" and len(form) == 1) or tag == "NNB" else looked.own[i]
         if spelled := person_name(form) or surname(form):
             own |= frozenset(_WORD.findall(spelled.lower()))
         near = (pairs[i - 1] if i > 0 else frozenset()) | (pairs[i] if i < len(pairs) else frozenset())
         if group := own | near | whole:
             groups.append(group)
-    latin = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", span)}
+    latin = dict.fromkeys(w.lower() for w in re.findall(r"[A-Za-z0-9]+", span))  # in the span's order
     groups += [frozenset({w}) for w in latin]
     return Wording(frozenset().union(EN_JOINERS, latin, *groups), tuple(groups))
 
