@@ -8,7 +8,7 @@ import pytest
 from index import korean
 from qa.lang import english, romanize
 from qa.lang.bilingual import Hearing, hear, wording
-from qa.lang.sound import sounds_like
+from qa.lang.sound import may_sound_like, sounds_like
 from qa.write.point import english_answer
 
 
@@ -174,6 +174,8 @@ def test_every_common_korean_surname_starts_a_name_spelled_by_rule():
     for name, latin in [("한기주", "Han Gi-ju"), ("장동건", "Jang Dong-geon"), ("최원석", "Choi Won-seok")]:
         assert romanize.person_name(name) == latin
     assert romanize.surname("강") == "Kang" and romanize.surname("책") is None
+    # a foreign name that starts with a surname: no Chinese character is read 클 or 빛
+    assert romanize.person_name("마이클") is None and romanize.person_name("김빛나") is None
 
 
 def test_a_rendering_held_to_words_says_one_of_each_word_of_the_span():
@@ -181,3 +183,29 @@ def test_a_rendering_held_to_words_says_one_of_each_word_of_the_span():
     assert groups == (frozenset({"harp"}), frozenset({"performance"}))
     stairs = wording(_terms("《천국의 계단》"), "《천국의 계단》").groups
     assert stairs[0] == {"heaven"} and {"stairs", "step"} <= stairs[1]
+
+
+@pytest.mark.parametrize(
+    ("span", "sounds"),
+    [
+        # a foreign name the dictionary lacks: each word by its sound, or the two together
+        ("로이드 마셜", {("로이드", (0,)), ("마셜", (1,)), ("로이드 마셜", (0, 1))}),
+        # a word Kiwi cuts in three, two of them unknown: said together, or the unknown start alone
+        ("멀티바이브레이터", {("멀티바이브", (0,)), ("멀티바이브레이터", (0, 1, 2))}),
+        ("강씨", set()),  # a surname is spelled by rule, not by whatever sounds like it
+        ("하프연주", set()),  # the dictionary has both words: they are said by their meaning
+    ],
+)
+def test_what_a_held_rendering_may_say_by_its_sound(span, sounds):
+    held = wording(_terms(span), span)
+    assert {(unit, frozenset(says)) for unit, says in sounds} <= set(held.sounds), held.sounds
+    assert sounds or not held.sounds, held.sounds
+    # a word of the span that only its sound says has no words of its own
+    assert all(not held.groups[k] for unit, says in held.sounds for k in says if unit in {"로이드", "마셜"})
+
+
+def test_a_start_of_english_words_may_still_say_a_name_by_its_sound():
+    assert may_sound_like("마셜", "Mars") and may_sound_like("로이드 마셜", "Lloyd Mar")
+    assert not may_sound_like("마셜", "Mall") and not may_sound_like("로이드 마셜", "Rod Mallac")
+    # a stricter bar leaves out a near miss
+    assert sounds_like("로이드 마셜", "Rod Maller") and not sounds_like("로이드 마셜", "Rod Maller", 0.9)

@@ -268,7 +268,9 @@ class HoldingChat(ScriptedChat):
     held: str = ""
     asked: list[tuple[list[BaseMessage], str, frozenset[str]]] = Field(default_factory=list)
 
-    def say_within(self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = ()) -> str:
+    def say_within(
+        self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = (), sounds: Any = ()
+    ) -> str:
         self.asked.append((messages, prefix, frozenset(words)))
         return self.held
 
@@ -519,6 +521,62 @@ def test_the_real_model_says_only_the_words_it_is_held_to(real_llm):
     from qa.backends.worker import WorkerChat
 
     assert WorkerChat(model_path=str(real_llm)).say_within(messages, "실루엣 |", words, groups) == said
+
+
+@pytest.mark.parametrize(
+    ("span", "reply", "starts", "ends"),
+    [
+        ("로이드 마셜", "Lloyd Mar", True, False),  # on its way to a name by its sound
+        ("로이드 마셜", "Lloyd Marshall", True, True),
+        ("로이드 마셜", "Lloyd", True, False),  # 마셜 unsaid
+        ("로이드 마셜", "Rod Mallac", False, False),  # near, but not near enough
+        ("로이드 마셜", "Lloyd Marshall Lloyd", False, False),  # each sound once
+        ("로이드 마셜", "Lloyd, Marshall", True, True),  # two sounds
+        ("로이드 마셜", "Lloyd Mar, shall", False, False),  # a comma ends a sound
+        ("강씨", "Kang Chongseo", False, False),  # the surname, then a sound of it again
+        ("연립 내각", "Yeonrip Cabinet", True, True),
+        ("연립 내각", "Cabinet of the ional iew of", True, False),  # "of" is a word, not a sound
+        ("하프연주", "Harp Performance", True, True),
+        ("하프연주", "Harpo", False, False),  # no sound for what the dictionary has
+    ],
+)
+def test_what_a_held_reply_may_start_with_and_end_on(span, reply, starts, ends):
+    from index import korean
+    from qa.backends.llamacpp import _Held
+    from qa.lang.bilingual import wording
+
+    held = wording([(t.form, t.tag) for t in korean.terms(span)], span)
+    holding = _Held(held.words, held.groups, held.sounds)
+    assert (holding.allows(reply.encode()), holding.ends(reply.encode())) == (starts, ends)
+
+
+def test_the_real_model_says_a_name_the_dictionary_lacks_by_its_sound(real_llm):
+    from index import korean
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.backends.worker import WorkerChat
+    from qa.core.pointing import PROMPT, render
+    from qa.lang.bilingual import hear, wording
+    from qa.lang.sound import HELD_SOUND_MIN, sounds_like
+
+    chat = LlamaCppChat(model_path=str(real_llm))
+    evidence = "그날 경기에서 가장 많은 점수를 낸 선수는 마이클 조던이었다."
+    messages = PROMPT.format_messages(request=render(evidence, "Who scored the most points that day?"))
+    span = "마이클 조던"
+    terms = [(t.form, t.tag) for t in korean.terms(span)]
+    held = wording(terms, span)
+    assert held.sounds and not any(held.groups)  # the dictionary has neither word
+    said = chat.say_within(messages, f"{span} |", held.words, held.groups, held.sounds)
+    # in English letters, sounding like the name at the held bar, and heard as saying it
+    assert re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", said), said
+    assert sounds_like(span, said, HELD_SOUND_MIN) and hear(said, terms, span).says, said
+    # without the sounds, nothing says the name: nothing
+    assert chat.say_within(messages, f"{span} |", held.words, held.groups) == ""
+    assert (
+        WorkerChat(model_path=str(real_llm)).say_within(
+            messages, f"{span} |", held.words, held.groups, held.sounds
+        )
+        == said
+    )
 
 
 # Invented evidence, so that no other test has left states for it.

@@ -237,7 +237,9 @@ class HoldingCopyingChat(CopyingChat):
     held: str = ""
     asked: list[tuple[list[BaseMessage], str]] = Field(default_factory=list)
 
-    def say_within(self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = ()) -> str:
+    def say_within(
+        self, messages: list[BaseMessage], prefix: str, words: Any, groups: Any = (), sounds: Any = ()
+    ) -> str:
         self.asked.append((messages, prefix))
         return self.held
 

@@ -75,10 +75,9 @@ def main(fd: str, parent: str, spec_json: str) -> None:
                 copied = LlamaCppChat(**spec, **params).copy_span(messages, sources, decline, then)
                 conn.send(("copied", dataclasses.asdict(copied)))
             elif kind == "say_within":
-                _, messages, prefix, words, groups, params = request
-                conn.send(
-                    ("said", LlamaCppChat(**spec, **params).say_within(messages, prefix, words, groups))
-                )
+                _, messages, prefix, words, groups, sounds, params = request
+                said = LlamaCppChat(**spec, **params).say_within(messages, prefix, words, groups, sounds)
+                conn.send(("said", said))
             elif kind == "stream":
                 _, messages, params = request
                 _stream(conn, LlamaCppChat(**spec), messages, params)

@@ -42,8 +42,10 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from qa.backends import models
-from qa.core.pointing import Copied
+from qa.core.pointing import HELD_SOUND_LOGPROB, Copied
 from qa.errors import ConfigError, ModelError
+from qa.lang import sound
+from qa.lang.sound import RUN, has_sound, may_sound_like, sounds_like
 from qa.settings import EXTRA_BUFTS
 
 #: The two replies ``LlamaCppChat.yes_no`` weighs against each other (qa.core.judge's prompt
@@ -70,6 +72,8 @@ class Loaded:
     formatter: Jinja2ChatFormatter | None = None
     #: Every token's bytes and the tokens of each byte string (:func:`_token_bytes`).
     pieces: tuple[list[bytes], dict[bytes, tuple[int, ...]]] | None = None
+    #: The tokens of Latin letters (:func:`_latin_pieces`).
+    latin: list[int] | None = None
     pieces_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -454,28 +458,33 @@ class LlamaCppChat(BaseChatModel):
         prefix: str,
         words: Iterable[str],
         groups: Sequence[Iterable[str]] = (),
+        sounds: Sequence[tuple[str, Iterable[int]]] = (),
         max_tokens: int = 16,
     ) -> str:
         """The model's reply to ``messages`` after ``prefix``, held to ``words``: greedy,
         each step only a token that keeps what follows ``prefix`` a run of those words
         (each in one case) between spaces, commas, hyphens and apostrophes, and the end
         only after a whole one; with ``groups``, none of their words twice, and the end
-        only after one of theirs once each group has had one of its words ("harp
-        performance" for 하프연주, not "harp"). '' when no such reply ends within
-        ``max_tokens``. The context left by a copy (``prefix`` its reply so far) is read
-        on from where it differs, so the prompt is not read again."""
+        only once each group has had one of its words ("harp performance" for 하프연주,
+        not "harp"). With ``sounds`` ((Hangul, the groups it says)), a run of up to three
+        other words may say one of those by its sound (``qa.lang.sound``: "Lloyd
+        Marshall" for 로이드 마셜), once, and then counts for its groups: a group with no
+        words must be said so; such a reply is kept only when its tokens' mean
+        log-probability reaches :data:`~qa.core.pointing.HELD_SOUND_LOGPROB`. '' when
+        no such reply ends within ``max_tokens``. The
+        context left by a copy (``prefix`` its reply so far) is read on from where it
+        differs, so the prompt is not read again."""
         model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama = model.llama
         if model.formatter is None:
             raise ModelError(f"{Path(self.model_path).name} has no chat template to write with")
-        vocabulary = {w.lower() for w in words if w and _WORD_BYTES.fullmatch(w.lower().encode())}
-        needs = [{w.lower() for w in g} & vocabulary for g in groups]
-        if not vocabulary or not all(needs):
+        held = _Held(words, groups, sounds)
+        if not held.possible:
             return ""
-        once = set().union(*needs)  # a word that says the span's is said once
         pieces, by_bytes = _token_bytes(model)
-        pool = _spelling_pieces(by_bytes, vocabulary)
-        stems = {w[:i] for w in vocabulary for i in range(1, len(w) + 1)}
+        pool = _spelling_pieces(by_bytes, held.vocabulary)
+        if held.sounds:
+            pool = sorted(set(pool) | set(_latin_pieces(model)))
         ends = _ends(llama)
         with model.lock:
             model.states.capacity = self.state_cache_mb << 20
@@ -484,15 +493,14 @@ class LlamaCppChat(BaseChatModel):
             if len(prompt) + max_tokens > llama.n_ctx():
                 raise ModelError(f"llama.cpp: a prompt of {len(prompt)} tokens exceeds the context")
             _read(llama, model.states, prompt, shared)
-            reply, _ = _held_greedy(
-                llama,
-                _log_softmax(llama),
-                (pool, pieces, ends),
-                lambda text: _within(text, vocabulary, stems, once),
-                lambda text: _said(text, vocabulary, needs),
-                max_tokens,
+            reply, taken = _held_greedy(
+                llama, _log_softmax(llama), (pool, pieces, ends), held.allows, held.ends, max_tokens
             )
-        return reply.decode("utf-8", "ignore").strip() if _said(reply, vocabulary, needs) else ""
+        if not held.ends(reply):
+            return ""
+        if held.sounded(reply) and sum(taken) / len(taken) < HELD_SOUND_LOGPROB:
+            return ""  # the model was pushed into spelling it ("Diamon De-azel")
+        return reply.decode("utf-8", "ignore").strip()
 
     def _state_file(self, messages: list[BaseMessage]) -> Path | None:
         if not self.state_dir:
@@ -654,15 +662,15 @@ def _held_greedy(
     the end tokens) that keeps the reply ``allowed``, or an end once the reply
     ``may_end``: the reply, and the log-probability of each token taken."""
     pool, pieces, ends = tokens
+    candidates = np.asarray(pool, dtype=np.int64)
     reply, taken = b"", []
     for _ in range(max_tokens):
-        ok = [t for t in pool if allowed(reply + pieces[t])]
-        if may_end(reply):
-            ok += ends
-        if not ok:
-            break
-        token = max(ok, key=lp.__getitem__)
-        if token in ends:
+        token = _best(candidates, lp, functools.partial(_extends, allowed, reply, pieces))
+        if may_end(reply) and ends:
+            end = max(ends, key=lp.__getitem__)
+            if token is None or lp[end] > lp[token]:
+                break
+        if token is None:
             break
         taken.append(float(lp[token]))
         reply += pieces[token]
@@ -673,6 +681,36 @@ def _held_greedy(
             raise ModelError(f"llama.cpp: {e}") from None
         lp = _log_softmax(llama)
     return reply, taken
+
+
+def _extends(allowed: Callable[[bytes], bool], reply: bytes, pieces: list[bytes], token: int) -> bool:
+    return allowed(reply + pieces[token])
+
+
+def _best(candidates: np.ndarray, lp: np.ndarray, allowed: Callable[[int], bool]) -> int | None:
+    """The most likely of ``candidates`` that is ``allowed`` (the first of them when
+    several are as likely), or None; at most :data:`_TRIES` are tried."""
+    order = candidates[np.argsort(-lp[candidates], kind="stable")]
+    return next((int(t) for t in order[:_TRIES] if allowed(int(t))), None)
+
+
+#: The most tokens one step of held decoding tries, most likely first: a copy's pool is a
+#: few hundred to a few thousand; a sound's (any Latin letters) tens of thousands, where
+#: what the model would write is near the top or not at all.
+_TRIES = 8192
+
+
+def _latin_pieces(model: Loaded) -> list[int]:
+    """The tokens that are Latin letters, after a space or a hyphen or not: what a word
+    said by its sound may be spelled with."""
+    pieces, _ = _token_bytes(model)
+    with model.pieces_lock:
+        if model.latin is None:
+            model.latin = [t for t, b in enumerate(pieces) if _LATIN_PIECE.fullmatch(b)]
+        return model.latin
+
+
+_LATIN_PIECE = re.compile(rb"[ -]?[A-Za-z]+")
 
 
 #: A word :meth:`LlamaCppChat.say_within` may be held to, and what may stand between two.
@@ -699,36 +737,102 @@ def _spelling_pieces(index: dict[bytes, tuple[int, ...]], words: set[str]) -> li
     return sorted(found)
 
 
-def _within(
-    text: bytes, words: set[str], stems: set[str], once: set[str] | frozenset[str] = frozenset()
-) -> bool:
-    """Whether ``text`` is a run of ``words`` (each in one case; the last may be
-    unfinished: one of ``stems``), between spaces and punctuation, none of ``once``
-    twice."""
-    if not _SPELLING.fullmatch(text):
-        return False
-    parts = _SPELLED.findall(_POSSESSIVE.sub(b"'", text))
-    said = [w.decode().lower() for _, w in parts if w]
-    if once and len(set(said) & once) < sum(w in once for w in said):
-        return False  # "Kang ... Kang"
-    for n, (between, word) in enumerate(parts):
-        if between and not _BETWEEN.fullmatch(between):
+class _Held:
+    """What :meth:`LlamaCppChat.say_within` holds a reply to: ``words`` (each in one
+    case), ``groups`` (one word of each, or a sound that says it; none of their words
+    twice) and ``sounds`` (Hangul, the groups it says: each said once, by a run of up to
+    :data:`~qa.lang.sound.RUN` words not among ``words``)."""
+
+    def __init__(
+        self,
+        words: Iterable[str],
+        groups: Sequence[Iterable[str]],
+        sounds: Sequence[tuple[str, Iterable[int]]],
+    ) -> None:
+        self.vocabulary = {w.lower() for w in words if w and _WORD_BYTES.fullmatch(w.lower().encode())}
+        self.needs = [{w.lower() for w in g} & self.vocabulary for g in groups]
+        self.sounds = [(unit, frozenset(says)) for unit, says in sounds if has_sound(unit)]
+        self.once = set().union(*self.needs)  # a word that says the span's is said once
+        self.stems = {w[:i] for w in self.vocabulary for i in range(1, len(w) + 1)}
+        by_sound = set().union(*(says for _, says in self.sounds))
+        self.possible = bool(self.vocabulary) and all(n or i in by_sound for i, n in enumerate(self.needs))
+        self.least = sound.HELD_SOUND_MIN
+
+    def allows(self, text: bytes) -> bool:
+        """Whether ``text`` may begin a reply: a run of the words (the last may be
+        unfinished) and of sounds still on their way."""
+        return self._keeps(text, whole=False)
+
+    def ends(self, text: bytes) -> bool:
+        """Whether ``text`` may be the whole reply: it ends on a whole word (not on a mark)
+        after one of the groups' words or a sound, and every group has been said."""
+        if text.rstrip().endswith((b"-", b",", b"'")):
             return False
-        w = word.decode()
-        if w and not (w.islower() or w.isupper() or w.istitle() or w.isdigit()):
+        return self._keeps(text, whole=True)
+
+    def sounded(self, text: bytes) -> bool:
+        """Whether ``text`` says something by its sound: a word not among the words."""
+        said = _SPELLED.findall(_POSSESSIVE.sub(b"'", text))
+        return any(w.decode().lower() not in self.vocabulary for _, w in said if w)
+
+    def _keeps(self, text: bytes, whole: bool) -> bool:
+        if not text.strip() or not _SPELLING.fullmatch(text):
+            return False
+        parts = [(b, w.decode()) for b, w in _SPELLED.findall(_POSSESSIVE.sub(b"'", text)) if w]
+        if not parts:
+            return False
+        if not all(w.islower() or w.isupper() or w.istitle() or w.isdigit() for _, w in parts):
             return False  # "SeeD": a word in one case, as written
-        if w and w.lower() not in (stems if n == len(parts) - 2 else words):
+        said = [w.lower() for _, w in parts]
+        apart = [b"," in b for b, _ in parts]  # a comma ends a sound's words
+        kinds = [w in self.vocabulary for w in said]  # True: a word, False: part of a sound
+        if not whole and text[-1:].isalnum():  # the last word may be unfinished: either
+            if said[-1] in self.stems and self._fits(said, apart, [*kinds[:-1], True], whole):
+                return True
+            return bool(self.sounds) and self._fits(said, apart, [*kinds[:-1], False], whole)
+        return (kinds[-1] or bool(self.sounds)) and self._fits(said, apart, kinds, whole)
+
+    def _fits(self, said: list[str], apart: list[bool], kinds: list[bool], whole: bool) -> bool:
+        words = [w for w, k in zip(said, kinds, strict=True) if k]
+        if len(set(words) & self.once) < sum(w in self.once for w in words):
+            return False  # "Kang ... Kang"
+        sounded = [w for w, k in zip(said, kinds, strict=True) if not k]
+        if len(set(sounded)) < len(sounded):
+            return False  # "Lloyd Marshall Lloyd"
+        runs: list[list[str]] = []
+        for w, k, before, comma in zip(said, kinds, [True, *kinds], apart, strict=False):
+            if k:
+                continue
+            if before or comma:
+                runs.append([w])
+            else:
+                runs[-1].append(w)
+        by_word = {i for i, n in enumerate(self.needs) if n.intersection(words)}  # groups said in words
+        taken: set[int] = set()  # the sounds said
+        by_sound: set[int] = set()  # ... and the groups they said
+        for n, run in enumerate(runs):
+            if len(run) > RUN:
+                return False
+            # A sound says what no word and no other sound has said: not "Kang Chongseo" for 강씨.
+            unsaid = [
+                (unit, says, i)
+                for i, (unit, says) in enumerate(self.sounds)
+                if i not in taken and not says & (by_sound | by_word)
+            ]
+            heard = " ".join(run)
+            if n == len(runs) - 1 and not whole and not kinds[-1]:  # still on its way
+                return any(may_sound_like(unit, heard, self.least) for unit, _, _ in unsaid)
+            fit = [(len(says), -i, says) for unit, says, i in unsaid if sounds_like(unit, heard, self.least)]
+            if not fit:
+                return False
+            _, i, says = max(fit)
+            taken.add(-i)
+            by_sound |= says
+        if not whole:
+            return True
+        if len(by_word | by_sound) < len(self.needs):
             return False
-    return bool(text.strip())
-
-
-def _said(text: bytes, words: set[str], needs: Sequence[set[str]] = ()) -> bool:
-    """Whether ``text`` ends on a whole one of ``words`` (or after one, on a closing mark),
-    and with ``needs``, on one of theirs, each of them having had one of its words."""
-    found = [w.decode().lower() for _, w in _SPELLED.findall(_POSSESSIVE.sub(b"'", text)) if w]
-    if not found or found[-1] not in words or text.rstrip().endswith((b"-", b",", b"'")):
-        return False
-    return not needs or (any(found[-1] in n for n in needs) and all(n.intersection(found) for n in needs))
+        return not kinds[-1] or not self.needs or any(said[-1] in n for n in self.needs)
 
 
 def _go_on(llama: Llama, then: str, ends: list[int], pieces: list[bytes], max_tokens: int) -> str:

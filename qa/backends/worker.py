@@ -24,7 +24,7 @@ the worker and goes with it.
 Messages are pickles over a socket pair (:mod:`multiprocessing.connection`).
 In: ``("warm", messages, state_dir)``, ``("stream", messages, params)``,
 ``("yes_no", prompts, params)``, ``("copy_span", messages, sources, decline, then, params)``,
-``("say_within", messages, prefix, words, groups, params)``, ``("cancel",)``. Out: ``("ready",
+``("say_within", messages, prefix, words, groups, sounds, params)``, ``("cancel",)``. Out: ``("ready",
 info)``, ``("warmed",)``, ``("chunk", ChatGenerationChunk)``, ``("end",)``, ``("scores",
 [float])``, ``("copied", fields)``, ``("said", text)``, ``("error", message)``.
 """
@@ -209,12 +209,13 @@ class Worker:
         prefix: str,
         words: list[str],
         groups: list[list[str]],
+        sounds: list[tuple[str, list[int]]],
         params: dict[str, Any],
         deadline: float,
     ) -> str:
         """The worker's :meth:`qa.backends.llamacpp.LlamaCppChat.say_within`;
         :class:`WorkerError` as for :meth:`stream`."""
-        request = ("say_within", messages, prefix, words, groups, params)
+        request = ("say_within", messages, prefix, words, groups, sounds, params)
         return str(self._ask(request, "said", "as it wrote", deadline)[1])
 
     def _ask(self, request: tuple[Any, ...], reply: str, during: str, deadline: float) -> tuple[Any, ...]:
@@ -455,11 +456,13 @@ class WorkerChat(BaseChatModel):
         prefix: str,
         words: Iterable[str],
         groups: Sequence[Iterable[str]] = (),
+        sounds: Sequence[tuple[str, Iterable[int]]] = (),
     ) -> str:
         """See :meth:`qa.backends.llamacpp.LlamaCppChat.say_within`; run in the worker."""
         params = {"state_cache_mb": self.state_cache_mb}
         needs = [sorted(g) for g in groups]
-        return self.worker.say_within(messages, prefix, sorted(words), needs, params, self.deadline)
+        heard = [(unit, sorted(says)) for unit, says in sounds]
+        return self.worker.say_within(messages, prefix, sorted(words), needs, heard, params, self.deadline)
 
     def _generate(
         self,

@@ -20,6 +20,12 @@ from langchain_core.prompts import ChatPromptTemplate
 DECLINE = "NOT_IN_EVIDENCE"
 #: Between the copied Korean words and their English rendering.
 GLOSS = " | "
+#: The least mean log-probability per token of a rendering held to the span's words that
+#: says a name or a borrowed word by its sound (``say_within``): below it, the model was
+#: pushed into a spelling it did not mean ("Diamon De-azel" for 데이미언 셔젤). Held out
+#: on the training titles' names (``fit/sound.py --held-report``): 48 shown, 43 right,
+#: where without it 152 would be shown and 79 of them wrong (fit/README.md).
+HELD_SOUND_LOGPROB = -0.5
 
 INSTRUCTIONS = f"""\
 You point at the answer to a question in evidence from a news article.
@@ -99,4 +105,5 @@ class SaysWithin(Protocol):
         prefix: str,
         words: Iterable[str],
         groups: Sequence[Iterable[str]] = (),
+        sounds: Sequence[tuple[str, Iterable[int]]] = (),
     ) -> str: ...

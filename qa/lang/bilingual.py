@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.lang.lexicon import EN_DEFINITION_LEADS, EN_JOINERS, EN_STOPWORDS, EN_VAGUE_WORDS, HANGUL
 from qa.lang.romanize import person_name, surname
-from qa.lang.sound import sounds_like
+from qa.lang.sound import RUN, has_sound, sounds_like
 
 #: Irregular English forms a question asks in ("Where did he go?" -> "went"), to their
 #: dictionary form.
@@ -275,19 +275,27 @@ class Wording:
 
     #: Every word it may say, in lower case.
     words: frozenset[str]
-    #: For each word of the span that the dictionary (or the rule for names) renders, the
-    #: words that say it: a rendering says one of each.
+    #: For each word of the span a rendering must say, the words that say it as the
+    #: dictionary (or the rule for names) does: a rendering says one of each, or says the
+    #: word by its sound (``sounds``). Empty for a name or a borrowed word the dictionary
+    #: lacks: only its sound says it.
     groups: tuple[frozenset[str], ...]
+    #: What a run of English words not among ``words`` may say by its sound (Hangul), and
+    #: which of ``groups`` it then says: "Lloyd Marshall" for 로이드 마셜.
+    sounds: tuple[tuple[str, frozenset[int]], ...] = ()
 
 
 def wording(span_terms: Sequence[tuple[str, str]], span: str) -> Wording:
     """The English words a rendering of ``span`` may be held to: the learner's
     dictionary's equivalents of its Korean words, of two neighbours read together and of
     the whole (as :func:`hear` reads them), its own Latin words and numbers, a Korean
-    person's name spelled by rule ("Han Gi-ju" for 한기주), and the words that join them."""
+    person's name spelled by rule ("Han Gi-ju" for 한기주), and the words that join them;
+    and its names and borrowed words by their sound (:func:`sound_units`), as :func:`hear`
+    hears them."""
     looked = _look_up(span_terms)
     pairs, whole = looked.pairs, looked.whole
-    groups = []
+    groups: list[frozenset[str]] = []
+    slot: dict[int, int] = {}  # a morpheme's group
     for i, (form, tag) in enumerate(looked.hangul):
         # A proper noun of one syllable is a surname, not what the dictionary says (강씨:
         # not "river"), and a bound noun is not its homograph (씨 of 강씨: not "seed").
@@ -295,11 +303,22 @@ def wording(span_terms: Sequence[tuple[str, str]], span: str) -> Wording:
         if spelled := person_name(form) or surname(form):
             own |= frozenset(_WORD.findall(spelled.lower()))
         near = (pairs[i - 1] if i > 0 else frozenset()) | (pairs[i] if i < len(pairs) else frozenset())
-        if group := own | near | whole:
+        group = own | near | whole
+        # What hear() would count unheard unless its sound is said: a noun of two syllables
+        # or more that the dictionary lacks.
+        if group or (not looked.own[i] and len(form) > 1 and tag.startswith("N")):
+            slot[i] = len(groups)
             groups.append(group)
+    # A sound only for what the dictionary lacks: held to sounds, a small model spells a
+    # word the dictionary has as whatever sounds like it ("Tchiehwiner" for 정의).
+    sounds = []
+    for unit, inside in sound_units(looked.hangul, [not o for o in looked.own], span):
+        says = frozenset(slot[i] for i in inside if i in slot)
+        if has_sound(unit) and any(not groups[k] for k in says):
+            sounds.append((unit, says))
     latin = dict.fromkeys(w.lower() for w in re.findall(r"[A-Za-z0-9]+", span))  # in the span's order
     groups += [frozenset({w}) for w in latin]
-    return Wording(frozenset().union(EN_JOINERS, latin, *groups), tuple(groups))
+    return Wording(frozenset().union(EN_JOINERS, latin, *groups), tuple(groups), tuple(sounds))
 
 
 def _decompound(span_terms: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -339,34 +358,49 @@ def _headwords(word: str) -> list[str] | None:
     return best[-1] if ways[-1] == 1 else None
 
 
-#: The most English words one Korean word may sound like ("Kolmogorov-Smirnov", "Ninki Onna").
-_RUN = 3
+#: The most of a span's morphemes, written together, that one sound may say (청풍+장).
+_JOINED = 3
+
+
+def sound_units(
+    hangul: Sequence[tuple[str, str]], unknown: Sequence[bool], span: str
+) -> list[tuple[str, tuple[int, ...]]]:
+    """What of a span may be said by its sound, and which of its morphemes (``hangul``,
+    indices) each says: a proper noun or a noun the dictionary lacks (``unknown``), alone,
+    with its neighbours written together with it (Kiwi cuts 청풍장 as 청풍+장), as the
+    span's word it is written in (클린 of 클린신고센터, 멀티바이브 of 멀티바이브레이터),
+    and the whole span: "하퍼" alone is too short to tell by its sound, "브라이스 하퍼"
+    is not."""
+    may = [tag == "NNP" or unk for (_, tag), unk in zip(hangul, unknown, strict=True)]
+    forms = [form for form, _ in hangul]
+    written = ["".join(_HANGUL.findall(chunk)).replace(" ", "") for chunk in span.split()]
+    units: list[tuple[str, tuple[int, ...]]] = [(form, (i,)) for i, form in enumerate(forms) if may[i]]
+    for i in range(len(forms)):
+        for j in range(i + 2, min(len(forms), i + _JOINED) + 1):
+            joined = "".join(forms[i:j])
+            if any(may[i:j]) and any(joined in w for w in written):
+                units.append((joined, tuple(range(i, j))))
+    for chunk in [*span.split(), span]:
+        inside = tuple(i for i, form in enumerate(forms) if form in chunk)
+        if inside and any(may[i] for i in inside):
+            units.append(("".join(_HANGUL.findall(chunk)), inside))
+    return list(dict.fromkeys(units))
 
 
 def _said_by_sound(
     gloss: str, hangul: Sequence[tuple[str, str]], unknown: Sequence[bool], span: str
 ) -> tuple[set[int], set[str]]:
-    """Which of the span's Korean words a run of ``gloss``'s words says by sound, and
-    those English words. A word may be: a proper noun or one the dictionary lacks
-    (``unknown``), alone or as part of the span's word it is written in (클린 of
-    클린신고센터, 멀티바이브 of 멀티바이브레이터)."""
+    """Which of the span's Korean words a run of ``gloss``'s words says by sound
+    (:func:`sound_units`), and those English words."""
     words = _WORD.findall(gloss)
     runs = [
         (" ".join(words[i : i + n]), {w.lower() for w in words[i : i + n]})
-        for n in range(1, _RUN + 1)
+        for n in range(1, RUN + 1)
         for i in range(len(words) - n + 1)
     ]
-    may = [tag == "NNP" or unk for (_, tag), unk in zip(hangul, unknown, strict=True)]
-    units: list[tuple[str, list[int]]] = [(form, [i]) for i, (form, _) in enumerate(hangul) if may[i]]
-    # Each word of the span as written, and the whole span: "하퍼" alone is too short to
-    # tell by its sound, "브라이스 하퍼" is not.
-    for chunk in [*span.split(), span]:
-        inside = [i for i, (form, _) in enumerate(hangul) if form in chunk]
-        if inside and any(may[i] for i in inside):
-            units.append(("".join(_HANGUL.findall(chunk)), inside))
     heard_terms: set[int] = set()
     heard_words: set[str] = set()
-    for unit, inside in units:
+    for unit, inside in sound_units(hangul, unknown, span):
         for text, run in runs:
             if sounds_like(unit, text):
                 heard_terms.update(inside)

@@ -132,11 +132,26 @@ def surname(syllable: str) -> str | None:
 
 def person_name(hangul: str) -> str | None:
     """A three-syllable Korean name as an English text writes it (최원석 -> Choi Won-seok),
-    or None when the first syllable is no common surname."""
+    or None when the first syllable is no common surname or a given-name syllable could not
+    be read from a Chinese character (마이클 is no Ma I-keul: no character is read 클)."""
     if len(hangul) != 3 or hangul[0] not in _SURNAMES or not all(_BASE <= ord(c) <= _LAST for c in hangul):
+        return None
+    if not all(_sino(c) for c in hangul[1:]):
         return None
     given = "-".join(syllable_rr(c) for c in hangul[1:])
     return f"{_SURNAMES[hangul[0]][0].capitalize()} {given.capitalize()}"
+
+
+# Sino-Korean readings end in no consonant but these finals (none ㄱ ㄴ ㄹ ㅁ ㅂ ㅇ) and
+# begin with no tense ㄲ ㄸ ㅃ ㅉ; ㅋ and ㅆ begin only 쾌 (快), 쌍 (雙) and 씨 (氏).
+_SINO_FINALS = frozenset({0, 1, 4, 8, 16, 17, 21})
+_NOT_SINO_INITIALS = frozenset({1, 4, 8, 10, 13, 15})
+
+
+def _sino(syllable: str) -> bool:
+    """Could ``syllable`` be the reading of a Chinese character (as Korean given names are)?"""
+    i, _, f = _jamo(syllable)
+    return f in _SINO_FINALS and (i not in _NOT_SINO_INITIALS or syllable in "쾌쌍씨")
 
 
 # --- matching Latin to Hangul -------------------------------------------------

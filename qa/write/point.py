@@ -278,7 +278,7 @@ class PointingWriter:
         held_to = wording([(t.form, t.tag) for t in korean.terms(span)], span)
         try:
             held = self.model.say_within(
-                messages, copied.strip() + GLOSS.rstrip(), held_to.words, held_to.groups
+                messages, copied.strip() + GLOSS.rstrip(), held_to.words, held_to.groups, held_to.sounds
             )
         except (ModelError, WorkerError) as e:
             log.warning("no English rendering held to the dictionary: %s", e)
