@@ -144,16 +144,21 @@ def alike(korean: str, latin: str) -> float:
 def _alike(a: str, b: str) -> float:
     if len(b.replace(_VOWEL, "")) < 2:
         return 0.0
-    prev = [0.0]
-    for c in b:
-        prev.append(prev[-1] + _weight(c))
-    for x in a:
-        row = [prev[0] + _weight(x)]
-        for j, y in enumerate(b, start=1):
-            row.append(min(prev[j] + _weight(x), row[j - 1] + _weight(y), prev[j - 1] + _cost(x, y)))
-        prev = row
     longest = max(sum(map(_weight, a)), sum(map(_weight, b)))
-    return max(0.0, 1.0 - prev[-1] / longest)
+    return max(0.0, 1.0 - _against_starts(a, b)[-1] / longest)
+
+
+def _against_starts(a: str, b: str) -> list[float]:
+    """The weighted edit distance of ``b`` against each start of ``a`` (``a[:0]`` to ``a``)."""
+    col = [0.0]
+    for x in a:
+        col.append(col[-1] + _weight(x))
+    for y in b:
+        nxt = [col[0] + _weight(y)]
+        for i, x in enumerate(a, start=1):
+            nxt.append(min(col[i] + _weight(y), nxt[i - 1] + _weight(x), col[i - 1] + _cost(x, y)))
+        col = nxt
+    return col
 
 
 def sounds_like(korean: str, latin: str, least: float = SOUND_MIN) -> bool:
@@ -173,14 +178,5 @@ def may_sound_like(korean: str, latin: str, least: float = SOUND_MIN) -> bool:
 
 
 def _as_start(a: str, b: str, least: float) -> bool:
-    # Edit distance of b against the nearest start of a: the last column, least over a's rows.
-    col = [0.0]
-    for x in a:
-        col.append(col[-1] + _weight(x))
-    for y in b:
-        nxt = [col[0] + _weight(y)]
-        for i, x in enumerate(a, start=1):
-            nxt.append(min(col[i] + _weight(y), nxt[i - 1] + _weight(x), col[i - 1] + _cost(x, y)))
-        col = nxt
     longest = max(sum(map(_weight, a)), sum(map(_weight, b)))
-    return min(col) <= (1.0 - least) * longest
+    return min(_against_starts(a, b)) <= (1.0 - least) * longest
