@@ -143,6 +143,28 @@ def result(r: dict, held: dict, t: float, rescue_only: bool) -> float:
     return outcome(r, answered, choice)
 
 
+#: The public sets' shape, for :func:`below_extractive`: 24 articles, 2 questions of a
+#: style (English, follow-ups) each.
+SET_ARTICLES, SET_QUESTIONS, DRAWS = 24, 2, 5000
+
+
+def below_extractive(rows: list[dict], right: dict[str, bool], seed: int = 0) -> tuple[float, float]:
+    """How often a set of the public sets' shape, drawn from ``rows`` by article, comes out
+    below extractive mode with the held-out outcomes ``right`` (by id), and the mean gain."""
+    import random
+
+    change: dict[str, list[int]] = {}
+    for r in rows:
+        change.setdefault(r["article"], []).append(int(right[r["id"]]) - int(outcome(r, r["found"], 0) == 0))
+    rng = random.Random(seed)
+    articles = sorted(change)
+    nets = [
+        sum(sum(rng.sample(change[a], min(SET_QUESTIONS, len(change[a])))) for a in rng.sample(articles, k))
+        for k in [min(SET_ARTICLES, len(articles))] * DRAWS
+    ]
+    return sum(n < 0 for n in nets) / DRAWS, sum(nets) / DRAWS
+
+
 def report(rows: list[dict], judged: list[dict], write: bool) -> None:
     thresholds = shipped_thresholds()
     rows = [{**r, "found": found(r, thresholds)} for r in rows]
@@ -195,6 +217,12 @@ def report_group(
             f"  {style:5s} {len(sub)} ({shr:.0%} read): right {was[0]} -> {now[0]}; "
             f"answerable {was[1]} -> {now[1]} of {len(ans)}; "
             f"unanswerable declined {was[2]} -> {now[2]} of {len(una)}"
+        )
+        gained = {r["id"]: result(r, held, t, rescue_only) == 0 for r in sub}
+        below, mean = below_extractive(sub, gained)
+        print(
+            f"        a set of {SET_ARTICLES} articles x {SET_QUESTIONS} questions drawn from these: "
+            f"{mean:+.1f} right on average, below extractive mode {below:.0%} of the time"
         )
     mine = [r for r in rows if read(r) and band[0] <= r["p"] <= band[1]]
     ranker, decision = fit(mine)
