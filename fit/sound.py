@@ -160,15 +160,16 @@ def held(dev_json: Path, para: Path, out: Path) -> None:
 
 def held_report(path: Path) -> None:
     from index import korean
+    from qa.backends.llamacpp import _Held
     from qa.lang.bilingual import wording
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     print(f"{len(rows)} gold answers with a name or a borrowed word the dictionary lacks")
-    for r in rows:  # the gate is for a rendering that says something by its sound
-        words = wording([(t.form, t.tag) for t in korean.terms(r["span"])], r["span"]).words
+    for r in rows:  # the gate is for a rendering that says something by its sound, as say_within's
+        held = wording([(t.form, t.tag) for t in korean.terms(r["span"])], r["span"])
+        holding = _Held(held.words, held.groups, held.sounds)
         for bar in HELD_BARS:
-            x = r[str(bar)]
-            x["sounded"] = any(w.lower() not in words for w in re.findall(r"[A-Za-z0-9]+", x["held"]))
+            r[str(bar)]["sounded"] = holding.sounded(r[str(bar)]["held"].encode())
     best = None
     for bar in HELD_BARS:
         for gate in HELD_GATES:

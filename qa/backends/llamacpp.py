@@ -471,9 +471,9 @@ class LlamaCppChat(BaseChatModel):
         Marshall" for 로이드 마셜), once, and then counts for its groups: a group with no
         words must be said so; such a reply is kept only when its tokens' mean
         log-probability reaches :data:`~qa.core.pointing.HELD_SOUND_LOGPROB`. '' when
-        no such reply ends within ``max_tokens``. The
-        context left by a copy (``prefix`` its reply so far) is read on from where it
-        differs, so the prompt is not read again."""
+        no such reply ends within ``max_tokens``. The context left by a copy (``prefix``
+        its reply so far) is read on from where it differs, so the prompt is not read
+        again."""
         model = load_llama(self.model_path, self.n_ctx, self.n_threads, self.extra_bufts)
         llama = model.llama
         if model.formatter is None:
@@ -715,7 +715,6 @@ _LATIN_PIECE = re.compile(rb"[ -]?[A-Za-z]+")
 
 #: A word :meth:`LlamaCppChat.say_within` may be held to, and what may stand between two.
 _WORD_BYTES = re.compile(rb"[a-z0-9]+")
-_BETWEEN = re.compile(rb"[ ,'-]+")
 _SPELLED = re.compile(rb"([ ,'-]*)([A-Za-z0-9]*)")
 _SPELLING = re.compile(rb"[ ,'A-Za-z0-9-]*")
 _POSSESSIVE = re.compile(rb"'s\b")  # "Heaven's": read as a mark between words
@@ -772,13 +771,12 @@ class _Held:
 
     def sounded(self, text: bytes) -> bool:
         """Whether ``text`` says something by its sound: a word not among the words."""
-        said = _SPELLED.findall(_POSSESSIVE.sub(b"'", text))
-        return any(w.decode().lower() not in self.vocabulary for _, w in said if w)
+        return any(w.lower() not in self.vocabulary for _, w in _spelled(text))
 
     def _keeps(self, text: bytes, whole: bool) -> bool:
         if not text.strip() or not _SPELLING.fullmatch(text):
             return False
-        parts = [(b, w.decode()) for b, w in _SPELLED.findall(_POSSESSIVE.sub(b"'", text)) if w]
+        parts = _spelled(text)
         if not parts:
             return False
         if not all(w.islower() or w.isupper() or w.istitle() or w.isdigit() for _, w in parts):
@@ -822,17 +820,22 @@ class _Held:
             heard = " ".join(run)
             if n == len(runs) - 1 and not whole and not kinds[-1]:  # still on its way
                 return any(may_sound_like(unit, heard, self.least) for unit, _, _ in unsaid)
-            fit = [(len(says), -i, says) for unit, says, i in unsaid if sounds_like(unit, heard, self.least)]
+            fit = [(i, says) for unit, says, i in unsaid if sounds_like(unit, heard, self.least)]
             if not fit:
                 return False
-            _, i, says = max(fit)
-            taken.add(-i)
+            i, says = max(fit, key=lambda f: (len(f[1]), -f[0]))  # the most it says, then the first
+            taken.add(i)
             by_sound |= says
         if not whole:
             return True
         if len(by_word | by_sound) < len(self.needs):
             return False
         return not kinds[-1] or not self.needs or any(said[-1] in n for n in self.needs)
+
+
+def _spelled(text: bytes) -> list[tuple[bytes, str]]:
+    """The words of ``text`` and what stands before each ("'s" a mark between words)."""
+    return [(b, w.decode()) for b, w in _SPELLED.findall(_POSSESSIVE.sub(b"'", text)) if w]
 
 
 def _go_on(llama: Llama, then: str, ends: list[int], pieces: list[bytes], max_tokens: int) -> str:
